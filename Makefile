@@ -1,0 +1,62 @@
+# Yachay — the two commands a newcomer needs are `make run` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+
+.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the demo on http://$(HOST):$(PORT) with gunicorn (DEBUG off, static files by WhiteNoise).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py demo_credentials
+	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --forwarded-allow-ips=127.0.0.1
+
+## The whole suite on SQLite (browser tests are run by `make test-browser`).
+test: install
+	$(BIN)/python -m pytest -m "not browser" -q
+
+## The same suite on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/yachay make test-postgres
+test-postgres: install
+	$(BIN)/python -m pytest -m "not browser" -q
+
+## Browser tests: Playwright driving /usr/bin/chromium (Debian's), phone-sized viewport.
+test-browser: install
+	$(BIN)/python -m pytest -m browser -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy yachay
+
+check: lint typecheck
+
+## Extract and compile translations (needs GNU gettext).
+messages: install
+	cd yachay && ../$(BIN)/django-admin makemessages -l es -l en --no-location --no-obsolete
+	cd yachay && ../$(BIN)/django-admin makemessages -d djangojs -l es -l en --no-location --no-obsolete
+	cd yachay && ../$(BIN)/django-admin compilemessages
+
+bench-intake: install
+	$(BIN)/python bench/intake_load.py
+
+bench-demo: install
+	$(BIN)/python bench/load_demo_bench.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from yachay.accounts.models import ApiKey, Role, User
+from yachay.core.actors import Actor
+from yachay.core.services import audit_record
+
+KEY_PREFIX = "ych_"
+
+
+def hash_key(raw: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough (no stretching needed).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, name: str, user: User | None = None, actor: Actor) -> tuple[ApiKey, str]:
+    """Create a key; return it with the raw secret, which is never stored."""
+    prefix = secrets.token_hex(4)
+    raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=hash_key(raw), user=user)
+    audit_record(actor=actor, action="api_key.create", obj=key, changes={"name": name})
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_key.revoke", obj=key, changes={"active": [True, False]})
+    return key
+
+
+def api_key_lookup(raw: str) -> ApiKey | None:
+    if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        return None
+    return (
+        ApiKey.objects.select_related("user")
+        .filter(key_hash=hash_key(raw), revoked_at__isnull=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    role: Role = Role.LEARNER,
+    departments: list[str] | None = None,
+    actor: Actor,
+) -> User:
+    """Create a user; staff roles may use the admin site."""
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        departments=sorted(set(departments or [])),
+        is_staff=role in (Role.ADMIN, Role.COORDINATOR),
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_record(actor=actor, action="user.create", obj=user, changes={"role": role})
+    return user

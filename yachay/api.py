@@ -1,0 +1,32 @@
+"""The API: each app's router mounted under /api/v1/."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from yachay.intake.api import router as intake_router
+
+api = NinjaAPI(
+    title="Yachay API",
+    version="1",
+    description=(
+        "For partner systems: submit applications to a call and read their status. "
+        "Authenticate with `Authorization: Bearer <key>` (keys come from "
+        "`manage.py create_api_key`). Errors answer `{\"errors\": {field: [message]}}` "
+        "(422) or `{\"detail\": message}`; messages follow `Accept-Language` (es, en)."
+    ),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("A valid API key is required (Authorization: Bearer <key>).")}, status=401
+    )
+
+
+api.add_router("/", intake_router)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from yachay.accounts.admin import ProgramAdminOnly
+from yachay.core.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ProgramAdminOnly):
+    list_display = ("created_at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_label")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+        return False

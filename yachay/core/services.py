@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from yachay.core.actors import Actor
+from yachay.core.models import AuditEvent
+
+
+def audit_record(
+    *, actor: Actor, action: str, obj: models.Model, changes: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Write one audit row; call it inside the service's own transaction."""
+    return AuditEvent.objects.create(
+        actor=actor.user,
+        actor_label=actor.label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        changes=changes or {},
+    )

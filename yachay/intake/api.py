@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import HttpBearer
+
+from yachay.accounts.models import ApiKey
+from yachay.accounts.services import api_key_lookup
+from yachay.core.actors import Actor
+from yachay.core.http import client_ip, rate_limited
+from yachay.intake import selectors, services
+from yachay.intake.forms import ApplicationApiForm, api_errors
+from yachay.intake.models import Application
+from yachay.intake.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationRow,
+    Conflict,
+    Detail,
+    Errors,
+)
+from yachay.programs.models import Call
+
+
+class ApiKeyAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> Any:
+        # Rate-limit before authenticating, so guessing keys is limited too.
+        wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
+        if wait:
+            raise HttpError(429, _("Too many requests; try again in %(s)d seconds.") % {"s": wait})
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return api_key_lookup(token)
+
+
+router = Router(auth=ApiKeyAuth(), tags=["applications"])
+
+
+def _out(app: Application) -> dict[str, Any]:
+    return {
+        "reference": app.reference,
+        "status": app.status,
+        "call": app.call.slug,
+        "submitted_at": app.created_at,
+    }
+
+
+def _call(slug: str) -> Call:
+    call = selectors.open_call(slug)
+    if call is None:
+        raise HttpError(404, _("There is no call with this address."))
+    return call
+
+
+@router.post(
+    "/calls/{call_slug}/applications",
+    response={201: ApplicationOut, 400: Errors, 401: Detail, 404: Detail, 409: Conflict, 422: Errors, 429: Detail},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ApplicationIn.model_json_schema()}},
+        }
+    },
+    summary="Submit an application",
+)
+def submit(request: HttpRequest, call_slug: str) -> tuple[int, dict[str, Any]]:
+    """Every invalid field is listed at once in `errors`. A DNI that already applied to the
+    call answers 409 with the existing `reference`; a call that is not open answers 409."""
+    call = _call(call_slug)
+    if not call.is_open():
+        return 409, {"detail": _call_state_message(call), "state": call.state()}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return 400, {"errors": {"body": [_("The body is not valid JSON.")]}}
+    if not isinstance(body, dict):
+        return 422, {"errors": {"body": [_("The body must be a JSON object.")]}}
+    form = ApplicationApiForm(body, call=call)
+    if not form.is_valid():
+        return 422, {"errors": api_errors(form)}
+    try:
+        app = services.application_submit(
+            call=call,
+            data=form.cleaned_data,
+            consent_ip=client_ip(request),
+            actor=Actor.of_api_key(request.auth),  # type: ignore[attr-defined]
+            source=Application.Source.API,
+        )
+    except services.CallNotOpen:
+        return 409, {"detail": _call_state_message(call), "state": call.state()}
+    except services.DuplicateApplication as dup:
+        return 409, {
+            "detail": _("This DNI already applied to this call."),
+            "reference": dup.existing.reference,
+        }
+    return 201, _out(app)
+
+
+def _call_state_message(call: Call) -> str:
+    if call.state() == "upcoming":
+        return _("This call is not open yet.")
+    return _("This call is closed.")
+
+
+@router.get(
+    "/calls/{call_slug}/applications/{reference}",
+    response={200: ApplicationOut, 401: Detail, 404: Detail, 429: Detail},
+    summary="Read an application's status",
+)
+def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
+    """Visible to the key that submitted it, and to staff keys within their scope."""
+    call = _call(call_slug)
+    app = (
+        selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+        .filter(reference=reference.upper()[:20])
+        .select_related("call")
+        .first()
+    )
+    if app is None:
+        raise HttpError(404, _("No application with this reference is visible to your key."))
+    return _out(app)
+
+
+@router.get(
+    "/calls/{call_slug}/applications",
+    response={200: list[ApplicationRow], 401: Detail, 404: Detail, 429: Detail},
+    summary="List applications within the key's scope",
+)
+@paginate(LimitOffsetPagination)
+def list_applications(request: HttpRequest, call_slug: str) -> Any:
+    call = _call(call_slug)
+    qs = selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+    return qs.select_related("call").order_by("id")

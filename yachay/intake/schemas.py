@@ -1,0 +1,79 @@
+"""API shapes. The request body is documented here and parsed by ``ApplicationApiForm``
+(the same rules as the web form), so every invalid field is reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ApplicationIn(Schema):
+    dni: str = Field(pattern=r"^\d{8}$", examples=["45678912"])
+    dni_check: str | None = Field(None, description="Check character printed after the DNI.")
+    given_names: str = Field(max_length=80, examples=["Illari Ñusta"])
+    paternal_surname: str = Field(max_length=80, examples=["Quispe"])
+    maternal_surname: str | None = Field(None, max_length=80, examples=["Mamani"])
+    birth_date: dt.date
+    gender: Literal["female", "male", "other", "undisclosed"]
+    email: str = Field(max_length=254)
+    phone: str = Field(description="Peruvian mobile; spaces, dashes and +51 accepted.")
+    ubigeo: str = Field(pattern=r"^(\d{2}|\d{4}|\d{6})$", description="INEI code: 2, 4 or 6 digits.")
+    segment: Literal["sme_expert", "entrepreneur", "sme_owner", "other"]
+    ruc: str | None = Field(None, description="11 digits; required for the call's RUC segments.")
+    business_name: str | None = Field(None, max_length=200)
+    sector: (
+        Literal[
+            "commerce", "services", "food", "manufacturing", "agriculture", "tourism",
+            "transport", "technology", "other",
+        ]
+        | None
+    ) = None  # fmt: skip
+    woman_led: bool | None = None
+    modality: Literal["virtual", "in_person"]
+    schedules: list[Literal["morning", "afternoon", "evening", "weekend"]] = Field(min_length=1)
+    digital_level: int = Field(ge=1, le=5)
+    accessibility_needs: str | None = Field(None, max_length=500)
+    consent: Literal[True]
+    consent_version: str
+
+
+class ApplicationOut(Schema):
+    reference: str = Field(examples=["YCH-7KQ3M9"])
+    status: str
+    call: str
+    submitted_at: dt.datetime
+
+
+class ApplicationRow(Schema):
+    """A row for staff keys (coordinators see only their departments)."""
+
+    reference: str
+    status: str
+    call: str
+    submitted_at: dt.datetime = Field(alias="created_at")
+    given_names: str
+    paternal_surname: str
+    department: str
+    segment: str
+    gender: str
+
+    @staticmethod
+    def resolve_call(obj: Any) -> str:
+        return str(obj.call.slug)
+
+
+class Errors(Schema):
+    errors: dict[str, list[str]]
+
+
+class Detail(Schema):
+    detail: str
+
+
+class Conflict(Schema):
+    detail: str
+    reference: str | None = None
+    state: str | None = None

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from yachay.core.actors import Actor
+from yachay.core.services import audit_record
+from yachay.intake.models import Application
+from yachay.programs.models import Call
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L, U: a code read over the phone or typed on a small screen.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+APPLICANT_FIELDS = (
+    "dni", "dni_check", "given_names", "paternal_surname", "maternal_surname", "birth_date",
+    "gender", "email", "phone", "ubigeo", "segment", "ruc", "business_name", "sector",
+    "woman_led", "digital_level", "modality", "schedules", "accessibility_needs",
+    "consent_version",
+)  # fmt: skip
+
+
+class CallNotOpen(Exception):
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.state = call.state()
+        super().__init__(self.state)
+
+
+class DuplicateApplication(Exception):
+    def __init__(self, existing: Application) -> None:
+        self.existing = existing
+        super().__init__(existing.reference)
+
+
+def new_reference() -> str:
+    return "YCH-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def application_submit(
+    *,
+    call: Call,
+    data: dict[str, Any],
+    consent_ip: str,
+    actor: Actor,
+    source: str,
+    submission_key: uuid.UUID | None = None,
+) -> Application:
+    """Store a validated application, audit it, and email its reference after commit.
+
+    ``data`` is a form's ``cleaned_data``. Raises ``CallNotOpen`` outside the
+    call's window and ``DuplicateApplication`` when the DNI already applied to
+    this call, including when a concurrent request wins the race.
+    """
+    if not call.is_open():
+        raise CallNotOpen(call)
+    fields = {name: data.get(name) for name in APPLICANT_FIELDS}
+    fields = {k: ("" if v is None and k not in ("woman_led",) else v) for k, v in fields.items()}
+    for attempt in range(5):
+        app = Application(
+            call=call,
+            reference=new_reference(),
+            source=source,
+            api_key=actor.api_key,
+            submission_key=submission_key,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            department=fields["ubigeo"][:2],
+            consent_at=timezone.now(),
+            consent_ip=consent_ip,
+            **fields,
+        )
+        try:
+            with transaction.atomic():
+                app.save(force_insert=True)
+                audit_record(
+                    actor=actor,
+                    action="application.submit",
+                    obj=app,
+                    changes={"status": [None, app.status], "reference": app.reference},
+                )
+        except IntegrityError:
+            existing = Application.objects.filter(call=call, dni=fields["dni"]).first()
+            if existing is None and submission_key is not None:
+                existing = Application.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                raise DuplicateApplication(existing) from None
+            if attempt == 4:
+                raise
+            continue  # a reference collision (1 in ~700 million): draw again
+        transaction.on_commit(lambda: _send_confirmation_safely(app.pk))
+        return app
+    raise AssertionError("unreachable")
+
+
+def _send_confirmation_safely(application_id: int) -> None:
+    # The application is stored; a mail server that is down must not turn that into an error
+    # page. The status page shows the reference too. (Issue #3 moves mail to the task queue.)
+    try:
+        application_send_confirmation(application_id=application_id)
+    except Exception:
+        logger.exception("Confirmation email for application %s failed", application_id)
+
+
+def application_send_confirmation(*, application_id: int) -> None:
+    """Email the reference code, in the language the person applied in."""
+    app = Application.objects.select_related("call__program").get(pk=application_id)
+    with translation.override(app.language):
+        context = {"app": app, "site_url": settings.YACHAY_SITE_URL.rstrip("/")}
+        subject = render_to_string("intake/email/confirmation_subject.txt", context).strip()
+        body = render_to_string("intake/email/confirmation.txt", context)
+    send_mail(subject, body, None, [app.email], fail_silently=False)

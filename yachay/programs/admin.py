@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from yachay.accounts.admin import ProgramAdminOnly
+from yachay.core.choices import Segment
+from yachay.programs.models import Call, Program, Target, Track
+
+
+def segment_field(label: str, *, required: bool) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=Segment.choices, widget=forms.CheckboxSelectMultiple, required=required
+    )
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 1
+
+
+class TrackForm(forms.ModelForm):
+    audience = segment_field(_("audience segments"), required=False)
+
+    class Meta:
+        model = Track
+        fields = "__all__"
+
+
+class TrackInline(admin.StackedInline):
+    model = Track
+    form = TrackForm
+    extra = 0
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Program)
+class ProgramAdmin(ProgramAdminOnly):
+    list_display = ("name", "seats_target", "starts_on", "ends_on")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [TargetInline, TrackInline]
+
+
+class CallForm(forms.ModelForm):
+    allowed_segments = segment_field(_("allowed segments"), required=True)
+    ruc_required_segments = segment_field(_("segments that must give a RUC"), required=False)
+
+    class Meta:
+        model = Call
+        fields = "__all__"
+
+
+@admin.register(Call)
+class CallAdmin(ProgramAdminOnly):
+    form = CallForm
+    list_display = ("title", "program", "opens_at", "closes_at", "seats")
+    list_filter = ("program",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from yachay.api import api
+from yachay.core import views as core_views
+
+admin.site.site_header = "Yachay"
+admin.site.site_title = "Yachay"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("lugares/<str:code>.json", core_views.places, name="places"),
+    path("", include("yachay.intake.urls")),
+]

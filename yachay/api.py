@@ -15,8 +15,8 @@ api = NinjaAPI(
     description=(
         "For partner systems: submit applications to a call and read their status. "
         "Authenticate with `Authorization: Bearer <key>` (keys come from "
-        "`manage.py create_api_key`). Errors answer `{\"errors\": {field: [message]}}` "
-        "(422) or `{\"detail\": message}`; messages follow `Accept-Language` (es, en)."
+        '`manage.py create_api_key`). Errors answer `{"errors": {field: [message]}}` '
+        '(422) or `{"detail": message}`; messages follow `Accept-Language` (es, en).'
     ),
     urls_namespace="api",
 )
@@ -25,7 +25,9 @@ api = NinjaAPI(
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
-        request, {"detail": _("A valid API key is required (Authorization: Bearer <key>).")}, status=401
+        request,
+        {"detail": _("A valid API key is required (Authorization: Bearer <key>).")},
+        status=401,
     )
 
 

@@ -33,7 +33,9 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="api_key.revoke", obj=key, changes={"active": [True, False]})
+        audit_record(
+            actor=actor, action="api_key.revoke", obj=key, changes={"active": [True, False]}
+        )
     return key
 
 

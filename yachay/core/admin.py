@@ -13,11 +13,11 @@ class AuditEventAdmin(ProgramAdminOnly):
     search_fields = ("object_id", "actor_label")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: object) -> bool:
         return False
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -82,7 +82,8 @@ def clean_ruc(value: str) -> str:
         )
     if not value.startswith(RUC_PREFIXES):
         raise ValidationError(_("A RUC starts with 10, 15, 16, 17 or 20."))
-    if not ruc.is_valid(value):
+    # stdnum's validate() knows no 16 prefix (SUNAT issues it), so check the digit directly.
+    if ruc.calc_check_digit(value[:10]) != value[10]:
         raise ValidationError(_("This RUC's check digit is wrong; please check the number."))
     return value
 
@@ -101,7 +102,9 @@ def clean_mobile(value: str) -> str:
         or not phonenumbers.is_valid_number(number)
         or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
-        raise ValidationError(_("This is not a Peruvian mobile number (9 digits, starting with 9)."))
+        raise ValidationError(
+            _("This is not a Peruvian mobile number (9 digits, starting with 9).")
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -37,7 +37,13 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def _may_view(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and (getattr(user, "is_program_admin", False) or getattr(user, "role", "") == Role.COORDINATOR))
+        return bool(
+            user.is_active
+            and (
+                getattr(user, "is_program_admin", False)
+                or getattr(user, "role", "") == Role.COORDINATOR
+            )
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._may_view(request)

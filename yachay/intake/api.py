@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
@@ -62,7 +62,15 @@ def _call(slug: str) -> Call:
 
 @router.post(
     "/calls/{call_slug}/applications",
-    response={201: ApplicationOut, 400: Errors, 401: Detail, 404: Detail, 409: Conflict, 422: Errors, 429: Detail},
+    response={
+        201: ApplicationOut,
+        400: Errors,
+        401: Detail,
+        404: Detail,
+        409: Conflict,
+        422: Errors,
+        429: Detail,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -71,21 +79,21 @@ def _call(slug: str) -> Call:
     },
     summary="Submit an application",
 )
-def submit(request: HttpRequest, call_slug: str) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, call_slug: str) -> Status:
     """Every invalid field is listed at once in `errors`. A DNI that already applied to the
     call answers 409 with the existing `reference`; a call that is not open answers 409."""
     call = _call(call_slug)
     if not call.is_open():
-        return 409, {"detail": _call_state_message(call), "state": call.state()}
+        return Status(409, {"detail": _call_state_message(call), "state": call.state()})
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return 400, {"errors": {"body": [_("The body is not valid JSON.")]}}
+        return Status(400, {"errors": {"body": [_("The body is not valid JSON.")]}})
     if not isinstance(body, dict):
-        return 422, {"errors": {"body": [_("The body must be a JSON object.")]}}
+        return Status(422, {"errors": {"body": [_("The body must be a JSON object.")]}})
     form = ApplicationApiForm(body, call=call)
     if not form.is_valid():
-        return 422, {"errors": api_errors(form)}
+        return Status(422, {"errors": api_errors(form)})
     try:
         app = services.application_submit(
             call=call,
@@ -95,13 +103,16 @@ def submit(request: HttpRequest, call_slug: str) -> tuple[int, dict[str, Any]]:
             source=Application.Source.API,
         )
     except services.CallNotOpen:
-        return 409, {"detail": _call_state_message(call), "state": call.state()}
+        return Status(409, {"detail": _call_state_message(call), "state": call.state()})
     except services.DuplicateApplication as dup:
-        return 409, {
-            "detail": _("This DNI already applied to this call."),
-            "reference": dup.existing.reference,
-        }
-    return 201, _out(app)
+        return Status(
+            409,
+            {
+                "detail": _("This DNI already applied to this call."),
+                "reference": dup.existing.reference,
+            },
+        )
+    return Status(201, _out(app))
 
 
 def _call_state_message(call: Call) -> str:

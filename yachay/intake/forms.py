@@ -31,8 +31,16 @@ DIGITAL_LEVELS = [
 ]
 
 
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 class ApplicationFields(forms.Form):
-    dni = forms.CharField(label=_("DNI"), max_length=20, help_text=_("8 digits, as on your ID card."))
+    dni = forms.CharField(
+        label=_("DNI"), max_length=20, help_text=_("8 digits, as on your ID card.")
+    )
     dni_check = forms.CharField(
         label=_("DNI check character (optional)"),
         max_length=5,
@@ -66,7 +74,11 @@ class ApplicationFields(forms.Form):
         label=_("Is the business led by a woman?"),
         required=False,
         widget=forms.RadioSelect(
-            choices=[("", _("no business / not applicable")), ("true", _("yes")), ("false", _("no"))]
+            choices=[
+                ("", _("no business / not applicable")),
+                ("true", _("yes")),
+                ("false", _("no")),
+            ]
         ),
     )
     digital_level = forms.TypedChoiceField(
@@ -96,7 +108,7 @@ class ApplicationFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.call = call
         allowed = set(call.allowed_segments)
-        self.fields["segment"].choices = [c for c in Segment.choices if c[0] in allowed]
+        set_choices(self, "segment", [c for c in Segment.choices if c[0] in allowed])
         if call.ruc_required_segments:
             names = ", ".join(str(Segment(s).label) for s in call.ruc_required_segments)
             self.fields["ruc"].help_text = _("11 digits. Required for: %(segments)s.") % {
@@ -168,11 +180,15 @@ class ApplicationFields(forms.Form):
             except ValidationError as e:
                 self.add_error("dni_check", e)
         segment = data.get("segment")
-        if segment in self.call.ruc_required_segments and not data.get("ruc") and "ruc" not in self.errors:
+        if (
+            segment in self.call.ruc_required_segments
+            and not data.get("ruc")
+            and "ruc" not in self.errors
+        ):
             self.add_error(
                 "ruc",
                 _("As %(segment)s you must give your business's RUC.")
-                % {"segment": Segment(segment).label},
+                % {"segment": Segment(str(segment)).label},
             )
         return data
 
@@ -185,9 +201,7 @@ class ApplicationForm(ApplicationFields):
     district = forms.ChoiceField(label=_("District"))
     consent = forms.BooleanField(
         label=_("I agree to the processing of my personal data as described above."),
-        error_messages={
-            "required": _("We can only receive your application with your consent.")
-        },
+        error_messages={"required": _("We can only receive your application with your consent.")},
     )
 
     field_order = [
@@ -200,13 +214,15 @@ class ApplicationForm(ApplicationFields):
         pick = [("", _("— choose —"))]
         dept = self._chosen("department")
         prov = self._chosen("province")
-        self.fields["department"].choices = pick + ubigeo.department_choices()
+        set_choices(self, "department", pick + ubigeo.department_choices())
         # Without JavaScript the lists fill in as the person updates them; with
         # JavaScript a script fills them at once. The server accepts any code
         # that exists and belongs to its parent.
-        self.fields["province"].choices = pick + (ubigeo.provinces_of(dept) if dept else [])
-        self.fields["district"].choices = pick + (
-            ubigeo.districts_of(prov) if prov and prov[:2] == dept else []
+        set_choices(self, "province", pick + (ubigeo.provinces_of(dept) if dept else []))
+        set_choices(
+            self,
+            "district",
+            pick + (ubigeo.districts_of(prov) if prov and prov[:2] == dept else []),
         )
 
     def _chosen(self, field: str) -> str:
@@ -277,19 +293,18 @@ class ApplicationApiForm(ApplicationFields):
         version = self.cleaned_data["consent_version"].strip()
         if version != self.call.consent_version:
             raise ValidationError(
-                _("The current consent text is version %(v)s; show that text and send its version."),
+                _("The current consent text is version %(v)s; show it and send its version."),
                 params={"v": self.call.consent_version},
             )
         return version
 
     def full_clean(self) -> None:
         super().full_clean()
-        errors = self._errors
-        assert errors is not None
+        errors = self.errors
         for name, message in self.type_errors.items():
-            errors[name] = self.error_class([message])
+            errors[name] = self.error_class([str(message)])
         for name in sorted(self.raw_keys - set(self.fields)):
-            errors[name] = self.error_class([_("Unknown field.")])
+            errors[name] = self.error_class([str(_("Unknown field."))])
         for name in errors:
             self.cleaned_data.pop(name, None)
 

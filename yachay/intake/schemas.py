@@ -20,7 +20,9 @@ class ApplicationIn(Schema):
     gender: Literal["female", "male", "other", "undisclosed"]
     email: str = Field(max_length=254)
     phone: str = Field(description="Peruvian mobile; spaces, dashes and +51 accepted.")
-    ubigeo: str = Field(pattern=r"^(\d{2}|\d{4}|\d{6})$", description="INEI code: 2, 4 or 6 digits.")
+    ubigeo: str = Field(
+        pattern=r"^(\d{2}|\d{4}|\d{6})$", description="INEI code: 2, 4 or 6 digits."
+    )
     segment: Literal["sme_expert", "entrepreneur", "sme_owner", "other"]
     ruc: str | None = Field(None, description="11 digits; required for the call's RUC segments.")
     business_name: str | None = Field(None, max_length=200)

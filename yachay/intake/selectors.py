@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 
 from yachay.accounts.models import ApiKey
@@ -12,7 +14,7 @@ def open_call(slug: str) -> Call | None:
     return Call.objects.select_related("program").filter(slug=slug).first()
 
 
-def application_by_submission_key(call: Call, key: object) -> Application | None:
+def application_by_submission_key(call: Call, key: uuid.UUID) -> Application | None:
     return Application.objects.filter(call=call, submission_key=key).first()
 
 

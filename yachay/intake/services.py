@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import uuid
@@ -72,7 +73,7 @@ def application_submit(
             api_key=actor.api_key,
             submission_key=submission_key,
             language=translation.get_language() or settings.LANGUAGE_CODE,
-            department=fields["ubigeo"][:2],
+            department=str(fields["ubigeo"])[:2],
             consent_at=timezone.now(),
             consent_ip=consent_ip,
             **fields,
@@ -95,7 +96,7 @@ def application_submit(
             if attempt == 4:
                 raise
             continue  # a reference collision (1 in ~700 million): draw again
-        transaction.on_commit(lambda: _send_confirmation_safely(app.pk))
+        transaction.on_commit(functools.partial(_send_confirmation_safely, app.pk))
         return app
     raise AssertionError("unreachable")
 

@@ -6,6 +6,10 @@ app_name = "intake"
 urlpatterns = [
     path("", views.home, name="home"),
     path("convocatorias/<slug:slug>/postular/", views.apply, name="apply"),
-    path("convocatorias/<slug:slug>/postular/enviada/<uuid:key>/", views.apply_done, name="apply_done"),
+    path(
+        "convocatorias/<slug:slug>/postular/enviada/<uuid:key>/",
+        views.apply_done,
+        name="apply_done",
+    ),
     path("convocatorias/<slug:slug>/estado/", views.status, name="status"),
 ]

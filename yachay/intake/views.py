@@ -35,7 +35,9 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_or_404(slug)
     context: dict[str, object] = {"call": call, "state": call.state()}
     if not call.is_open():
-        return render(request, "intake/apply.html", context, status=200 if request.method == "GET" else 409)
+        return render(
+            request, "intake/apply.html", context, status=200 if request.method == "GET" else 409
+        )
 
     if request.method == "GET":
         context |= {"form": ApplicationForm(call=call), "submission_key": uuid.uuid4()}
@@ -48,7 +50,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
     if "update_places" in request.POST:
         # No JavaScript: the person asked for the province/district lists of their choice.
-        form = ApplicationForm(initial=request.POST.dict() | {"schedules": request.POST.getlist("schedules")}, call=call)
+        form = ApplicationForm(
+            initial=request.POST.dict() | {"schedules": request.POST.getlist("schedules")},
+            call=call,
+        )
         return render(request, "intake/apply.html", context | {"form": form, "submission_key": key})
 
     form = ApplicationForm(request.POST, call=call)
@@ -63,7 +68,9 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                 submission_key=key,
             )
         except services.CallNotOpen:
-            return render(request, "intake/apply.html", context | {"state": call.state()}, status=409)
+            return render(
+                request, "intake/apply.html", context | {"state": call.state()}, status=409
+            )
         except services.DuplicateApplication as dup:
             if dup.existing.submission_key == key:
                 return redirect("intake:apply_done", slug=call.slug, key=key)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from yachay.core.choices import Segment
 from yachay.programs.models import Call, Program, Target, Track
 
 
-def segment_field(label: str, *, required: bool) -> forms.MultipleChoiceField:
+def segment_field(label: Any, *, required: bool) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label, choices=Segment.choices, widget=forms.CheckboxSelectMultiple, required=required
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -92,7 +93,7 @@ class Target(models.Model):
 
     @property
     def group_label(self) -> str:
-        labels: dict[str, dict[str, str]] = {
+        labels: dict[str, dict[str, Any]] = {
             self.Dimension.GENDER: dict(Gender.choices),
             self.Dimension.DEPARTMENT_GROUP: dict(DepartmentGroup.choices),
             self.Dimension.SEGMENT: dict(Segment.choices),
@@ -109,11 +110,18 @@ class Target(models.Model):
         }
         if self.dimension in valid and self.value not in valid[self.dimension]:
             raise ValidationError(
-                {"value": _("Choose one of: %(v)s.") % {"v": ", ".join(sorted(valid[self.dimension]))}}
+                {
+                    "value": _("Choose one of: %(v)s.")
+                    % {"v": ", ".join(sorted(valid[self.dimension]))}
+                }
             )
         if self.measure == self.Measure.SHARE and self.amount is not None and self.amount > 100:
             raise ValidationError({"amount": _("A share cannot be above 100%.")})
-        if self.measure == self.Measure.COUNT and self.amount is not None and self.amount != int(self.amount):
+        if (
+            self.measure == self.Measure.COUNT
+            and self.amount is not None
+            and self.amount != int(self.amount)
+        ):
             raise ValidationError({"amount": _("A number of people is a whole number.")})
 
 
@@ -145,7 +153,9 @@ class Track(models.Model):
     def clean(self) -> None:
         bad = set(self.audience or []) - set(Segment.values)
         if bad:
-            raise ValidationError({"audience": _("Unknown segments: %(s)s.") % {"s": ", ".join(sorted(bad))}})
+            raise ValidationError(
+                {"audience": _("Unknown segments: %(s)s.") % {"s": ", ".join(sorted(bad))}}
+            )
 
 
 def default_segments() -> list[str]:
@@ -189,7 +199,7 @@ class Call(models.Model):
         return self.title
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("The call must close after it opens.")
         if self.min_age and self.max_age and self.max_age < self.min_age:

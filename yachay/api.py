@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 
 from yachay.intake.api import router as intake_router
 
@@ -29,6 +29,24 @@ def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
         {"detail": _("A valid API key is required (Authorization: Bearer <key>).")},
         status=401,
     )
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Ninja's own parameter errors in the house format: {"errors": {field: [message]}}."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        field = loc[-1] if loc else "body"
+        kind = error.get("type", "")
+        if kind == "missing":
+            message = _("This field is required.")
+        elif kind.startswith("int"):
+            message = _("Must be a whole number.")
+        else:
+            message = _("Enter a valid value.")
+        errors.setdefault(field, []).append(str(message))
+    return api.create_response(request, {"errors": errors}, status=422)
 
 
 api.add_router("/", intake_router)

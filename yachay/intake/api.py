@@ -123,7 +123,7 @@ def _call_state_message(call: Call) -> str:
 
 @router.get(
     "/calls/{call_slug}/applications/{reference}",
-    response={200: ApplicationOut, 401: Detail, 404: Detail, 429: Detail},
+    response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
     summary="Read an application's status",
 )
 def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
 
 @router.get(
     "/calls/{call_slug}/applications",
-    response={200: list[ApplicationRow], 401: Detail, 404: Detail, 429: Detail},
+    response={200: list[ApplicationRow], 401: Detail, 404: Detail, 422: Errors, 429: Detail},
     summary="List applications within the key's scope",
 )
 @paginate(LimitOffsetPagination)

@@ -7,7 +7,27 @@ from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
+from yachay.core import ubigeo
 from yachay.intake.models import Application
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    """Departments by name; a coordinator is offered only their own."""
+
+    title = _("department")
+    parameter_name = "department"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        user = request.user
+        codes = ubigeo.places().departments
+        if getattr(user, "is_coordinator", False):
+            return [(c, codes[c]) for c in sorted(user.departments) if c in codes]  # type: ignore[union-attr]
+        return sorted(codes.items())
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> QuerySet[Application]:
+        return queryset.filter(department=self.value()) if self.value() else queryset
 
 
 @admin.register(Application)
@@ -21,7 +41,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "reference", "full_name", "department_name", "segment", "gender", "status", "created_at",
     )  # fmt: skip
-    list_filter = ("call", "status", "segment", "gender", "modality", "source")
+    list_filter = ("call", DepartmentFilter, "status", "segment", "gender", "modality", "source")
     search_fields = ("reference", "dni", "paternal_surname", "given_names", "email")
     list_select_related = ("call",)
     date_hierarchy = "created_at"
@@ -30,7 +50,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("department"))
     def department_name(self, obj: Application) -> str:
-        return obj.place.split(" / ")[0]
+        return ubigeo.places().departments.get(obj.department, obj.department)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         return scope_by_department(super().get_queryset(request), request.user, field="department")  # type: ignore[arg-type]

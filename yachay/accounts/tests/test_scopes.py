@@ -130,3 +130,13 @@ def test_markup_in_names_is_escaped_in_the_admin(
     html = client.get(f"/admin/intake/application/{app.pk}/change/").content.decode()
     assert "<img src=x onerror" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_coordinator_filtering_by_another_department_still_sees_nothing_of_it(
+    client: Client, users: dict[str, User], two_apps: dict[str, Application]
+) -> None:
+    client.force_login(users["coordinator"])
+    html = client.get("/admin/intake/application/?department=15").content.decode()
+    assert two_apps["15"].reference not in html
+    offered = client.get("/admin/intake/application/").content.decode()
+    assert "Cusco" in offered and "Puno" in offered and "Arequipa" not in offered

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from yachay.core import ubigeo
 from yachay.core import validators as v
 from yachay.core.choices import Gender, Modality, Schedule, Sector, Segment
-from yachay.intake.models import age_on
+from yachay.core.dates import age_on
 from yachay.programs.models import Call
 
 DIGITAL_LEVELS = [

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yachay.core import ubigeo
 from yachay.core.choices import Gender, Modality, Sector, Segment
+from yachay.core.dates import age_on
 from yachay.programs.models import Call
 
 
@@ -102,7 +103,3 @@ class Application(models.Model):
     def age_on(self, day: dt.date) -> int:
         return age_on(self.birth_date, day)
 
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Completed years on ``day`` (a 29 February birthday turns over on 1 March)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

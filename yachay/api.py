@@ -41,6 +41,8 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         kind = error.get("type", "")
         if kind == "missing":
             message = _("This field is required.")
+        elif kind == "unknown":
+            message = _("Unknown parameter.")
         elif kind.startswith("int"):
             message = _("Must be a whole number.")
         else:

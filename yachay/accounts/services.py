@@ -42,11 +42,9 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
 def api_key_lookup(raw: str) -> ApiKey | None:
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
-    return (
-        ApiKey.objects.select_related("user")
-        .filter(key_hash=hash_key(raw), revoked_at__isnull=True)
-        .first()
-    )
+    # No join to the user: most keys belong to partner systems (no user), and
+    # ``key.user`` of a staff key is read on first use.
+    return ApiKey.objects.filter(key_hash=hash_key(raw), revoked_at__isnull=True).first()
 
 
 @transaction.atomic

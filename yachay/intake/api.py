@@ -6,10 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
-from ninja.errors import HttpError
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from yachay.accounts.models import ApiKey
 from yachay.accounts.services import api_key_lookup
@@ -41,6 +42,14 @@ class ApiKeyAuth(HttpBearer):
         return api_key_lookup(token)
 
 
+class Pagination(LimitOffsetPagination):
+    """Bounded limit and offset: a huge offset is a 422, not a database error."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
+
 router = Router(auth=ApiKeyAuth(), tags=["applications"])
 
 
@@ -51,6 +60,13 @@ def _out(app: Application) -> dict[str, Any]:
         "call": app.call.slug,
         "submitted_at": app.created_at,
     }
+
+
+def _refuse_unknown_query(request: HttpRequest, allowed: set[str]) -> None:
+    # As with unknown body fields: a misspelt parameter should fail, not be silently ignored.
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise ValidationError([{"loc": ("query", name), "type": "unknown"} for name in unknown])
 
 
 def _call(slug: str) -> Call:
@@ -78,10 +94,12 @@ def _call(slug: str) -> Call:
         }
     },
     summary="Submit an application",
+    exclude_none=True,
 )
 def submit(request: HttpRequest, call_slug: str) -> Status:
     """Every invalid field is listed at once in `errors`. A DNI that already applied to the
     call answers 409 with the existing `reference`; a call that is not open answers 409."""
+    _refuse_unknown_query(request, set())
     call = _call(call_slug)
     if not call.is_open():
         return Status(409, {"detail": _call_state_message(call), "state": call.state()})
@@ -128,6 +146,7 @@ def _call_state_message(call: Call) -> str:
 )
 def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
     """Visible to the key that submitted it, and to staff keys within their scope."""
+    _refuse_unknown_query(request, set())
     call = _call(call_slug)
     app = (
         selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
@@ -145,8 +164,9 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
     response={200: list[ApplicationRow], 401: Detail, 404: Detail, 422: Errors, 429: Detail},
     summary="List applications within the key's scope",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_applications(request: HttpRequest, call_slug: str) -> Any:
+    _refuse_unknown_query(request, {"limit", "offset"})
     call = _call(call_slug)
     qs = selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
     return qs.select_related("call").order_by("id")

@@ -96,23 +96,28 @@ def application_submit(
             if attempt == 4:
                 raise
             continue  # a reference collision (1 in ~700 million): draw again
-        transaction.on_commit(functools.partial(_send_confirmation_safely, app.pk))
+        transaction.on_commit(functools.partial(_send_confirmation_safely, app))
         return app
     raise AssertionError("unreachable")
 
 
-def _send_confirmation_safely(application_id: int) -> None:
+def _send_confirmation_safely(app: Application) -> None:
     # The application is stored; a mail server that is down must not turn that into an error
     # page. The status page shows the reference too. (Issue #3 moves mail to the task queue.)
     try:
-        application_send_confirmation(application_id=application_id)
+        _send_confirmation(app)
     except Exception:
-        logger.exception("Confirmation email for application %s failed", application_id)
+        logger.exception("Confirmation email for application %s failed", app.pk)
 
 
 def application_send_confirmation(*, application_id: int) -> None:
     """Email the reference code, in the language the person applied in."""
-    app = Application.objects.select_related("call__program").get(pk=application_id)
+    _send_confirmation(Application.objects.select_related("call__program").get(pk=application_id))
+
+
+def _send_confirmation(app: Application) -> None:
+    # Right after commit the submitting request already holds the stored row with its call
+    # and program; reading them back cost a query per application (bench/intake_load.py).
     with translation.override(app.language):
         context = {"app": app, "site_url": settings.YACHAY_SITE_URL.rstrip("/")}
         subject = render_to_string("intake/email/confirmation_subject.txt", context).strip()

@@ -185,3 +185,12 @@ def test_the_openapi_document_describes_the_endpoints(client: Client, db: None) 
     assert {"dni", "ubigeo", "consent", "schedules"} <= set(schema["properties"])
     assert {"201", "401", "404", "409", "422"} <= set(post["responses"])
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_an_unknown_query_parameter_is_refused_in_the_house_format(
+    client: Client, call: Call, partner_key: tuple[ApiKey, str]
+) -> None:
+    r = client.get(f"{URL}?limt=5", **bearer(partner_key[1]))
+    assert r.status_code == 422 and set(r.json()["errors"]) == {"limt"}
+    r = client.get(f"{URL}?offset=99999999999999999999", **bearer(partner_key[1]))
+    assert r.status_code == 422 and "offset" in r.json()["errors"]

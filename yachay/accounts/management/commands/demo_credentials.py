@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from yachay.intake import demo
+
+# An applicant outside the demo's DNI range (the generator draws below 80,000,000),
+# so the first POST answers 201 and a second one 409 with the same reference.
+EXAMPLE_APPLICATION: dict[str, Any] = {
+    "dni": "87654321",
+    "given_names": "Killa Rosa",
+    "paternal_surname": "Ñahui",
+    "maternal_surname": "Quispe",
+    "birth_date": "1991-06-24",
+    "gender": "female",
+    "email": "killa.nahui@example.pe",
+    "phone": "987 654 321",
+    "ubigeo": "080101",
+    "segment": "sme_owner",
+    "ruc": "20100070970",
+    "business_name": "Textiles Killa S.A.C.",
+    "sector": "manufacturing",
+    "woman_led": True,
+    "modality": "virtual",
+    "schedules": ["evening", "weekend"],
+    "digital_level": 3,
+    "consent": True,
+    "consent_version": demo.CONSENT_VERSION,
+}
+
+
+class Command(BaseCommand):
+    help = "Print the demo's admin login, coordinator login and API key (written by load_demo)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = demo.credentials_path()
+        data = demo.credentials_read(path)
+        if not data:
+            self.stdout.write(
+                f"No demo credentials ({path} does not exist). "
+                "Load the demo with `python manage.py load_demo`."
+            )
+            return
+        w = self.stdout.write
+        w(self.style.MIGRATE_HEADING("Yachay demo — local use only"))
+        w(f"  Admin site:  {data.get('admin_url', demo.ADMIN_URL)}")
+        for user in data.get("users", []):
+            password = user.get("password") or (
+                "(not known: the user existed before; set one with "
+                f"`python manage.py changepassword {user.get('username')}`)"
+            )
+            scope = ""
+            if user.get("departments"):
+                scope = f"  departments {', '.join(user['departments'])}"
+            w(f"  {user.get('role', ''):<12} {user.get('username')}  password: {password}{scope}")
+        key = data.get("api_key") or {}
+        raw = key.get("key", "")
+        w(f"  API key:     {raw}")
+        call_slug = data.get("call_slug", demo.CALL_SLUG)
+        base = data.get("api_base_url", demo.API_BASE_URL)
+        body = json.dumps(EXAMPLE_APPLICATION, ensure_ascii=False)
+        w("  Try the API (API docs at " + base + "/docs):")
+        w(
+            f"    curl -sS -X POST {base}/calls/{call_slug}/applications \\\n"
+            f"      -H {shlex.quote('Authorization: Bearer ' + raw)} \\\n"
+            f"      -H 'Content-Type: application/json' \\\n"
+            f"      -d {shlex.quote(body)}"
+        )
+        w(f"  (file: {path})")

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from yachay.intake import demo
+from yachay.programs.models import Program
+
+MAX_APPLICANTS = 1_000_000
+
+
+def _count(value: str) -> int:
+    try:
+        n = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise CommandError(f"--applicants must be a whole number, not {value!r}.") from None
+    if not 0 <= n <= MAX_APPLICANTS:
+        raise CommandError(f"--applicants must be between 0 and {MAX_APPLICANTS:,}.")
+    return n
+
+
+class Command(BaseCommand):
+    help = (
+        'Load the demo program "IA para MYPEs — Perú 2027": targets, tracks, an open call, '
+        "synthetic applicants, a demo admin, a coordinator and an API key."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--applicants",
+            type=_count,
+            default=demo.DEFAULT_APPLICANTS,
+            help=f"How many applications to generate (default {demo.DEFAULT_APPLICANTS:,}).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help=f"Random seed; the same seed gives the same applicants "
+            f"(default {demo.DEFAULT_SEED}).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when any program exists (for `make run`, which calls this each time).",
+        )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Delete the demo program's data (its calls and applications) and load it again.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Program.objects.exists():
+            self.stdout.write("A program exists already; the demo was not loaded.")
+            return
+        if demo.demo_exists() and not options["replace"]:
+            raise CommandError(
+                f"The demo program {demo.PROGRAM_SLUG!r} exists already. "
+                "Use --replace to delete its calls and applications and load it again."
+            )
+        started = time.perf_counter()
+        # Accounts first, in their own transactions: if the load fails, the file still
+        # matches the accounts that now exist.
+        credentials, key = demo.demo_accounts_ensure()
+        try:
+            result = demo.demo_load(
+                applicants=options["applicants"],
+                seed=options["seed"],
+                replace=options["replace"],
+                api_key=key,
+            )
+        except demo.DemoError as e:
+            raise CommandError(str(e)) from None
+        elapsed = time.perf_counter() - started
+
+        closes = timezone.localtime(result.call.closes_at)
+        if result.replaced_applications:
+            self.stdout.write(
+                f"Removed the previous demo ({result.replaced_applications:,} applications)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f'Loaded "{result.program.name}": {result.targets} targets, '
+                f"{result.tracks} tracks, call {result.call.slug!r} open until "
+                f"{closes:%Y-%m-%d %H:%M} ({closes.tzname()}), "
+                f"{result.applications:,} applications in {elapsed:.1f} s."
+            )
+        )
+        self.stdout.write(
+            f"Credentials for {', '.join(u['username'] for u in credentials['users'])} and "
+            f"a demo API key: {demo.credentials_path()} "
+            "(show them with `manage.py demo_credentials`)."
+        )

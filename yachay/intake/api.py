@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -35,7 +36,12 @@ class ApiKeyAuth(HttpBearer):
         # Rate-limit before authenticating, so guessing keys is limited too.
         wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
         if wait:
-            raise HttpError(429, _("Too many requests; try again in %(s)d seconds.") % {"s": wait})
+            message = ngettext(
+                "Too many requests; try again in %(s)d second.",
+                "Too many requests; try again in %(s)d seconds.",
+                wait,
+            )
+            raise HttpError(429, message % {"s": wait})
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:

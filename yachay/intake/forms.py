@@ -31,6 +31,9 @@ DIGITAL_LEVELS = [
 ]
 
 
+INVALID_CHOICE = _("Choose one of the options in the list.")
+
+
 def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
@@ -53,10 +56,16 @@ class ApplicationFields(forms.Form):
         label=_("Maternal surname (optional)"), max_length=10_000, required=False
     )
     birth_date = forms.DateField(
-        label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Write the date as year-month-day, such as 1990-05-04.")},
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        error_messages={"invalid": _("Write a valid email address, such as nombre@ejemplo.pe.")},
+    )
     phone = forms.CharField(
         label=_("Mobile phone"), max_length=100, help_text=_("For example 987 654 321.")
     )
@@ -107,6 +116,10 @@ class ApplicationFields(forms.Form):
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call = call
+        # Django's own message addresses the reader formally; ours speaks as the form does.
+        for field in self.fields.values():
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = INVALID_CHOICE
         allowed = set(call.allowed_segments)
         set_choices(self, "segment", [c for c in Segment.choices if c[0] in allowed])
         if call.ruc_required_segments:

@@ -51,7 +51,7 @@ class Target(models.Model):
 
     class Measure(models.TextChoices):
         COUNT = "count", _("people")
-        SHARE = "share", _("% of seats")
+        SHARE = "share", _("percent of seats")
 
     class Dimension(models.TextChoices):
         GENDER = "gender", _("gender")

@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
+# Links in emails and in the printed demo credentials point at the address served.
+export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-demo clean
 

@@ -57,8 +57,6 @@ PROGRAM_SLUG = "ia-mypes-2027"
 CALL_SLUG = "ia-mypes-2027-i"
 CONSENT_VERSION = "2026-1"
 CREDENTIALS_FILE = "demo-credentials.json"
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
-API_BASE_URL = "http://127.0.0.1:8000/api/v1"
 DEMO_API_KEY_NAME = "Socio demo (load_demo)"
 ADMIN_USERNAME = "admin"
 COORDINATOR_USERNAME = "coordinador.cusco"
@@ -1021,8 +1019,6 @@ def demo_accounts_ensure(
     data = {
         "note": "Demo credentials written by `manage.py load_demo`; show them with "
         "`manage.py demo_credentials`. Local demo only.",
-        "admin_url": ADMIN_URL,
-        "api_base_url": API_BASE_URL,
         "call_slug": CALL_SLUG,
         "users": users,
         "api_key": {"name": key.name, "prefix": key.prefix, "key": raw},

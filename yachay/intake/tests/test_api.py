@@ -194,3 +194,9 @@ def test_an_unknown_query_parameter_is_refused_in_the_house_format(
     assert r.status_code == 422 and set(r.json()["errors"]) == {"limt"}
     r = client.get(f"{URL}?offset=99999999999999999999", **bearer(partner_key[1]))
     assert r.status_code == 422 and "offset" in r.json()["errors"]
+
+
+def test_the_api_docs_load_nothing_from_other_hosts(client: Client, db: None) -> None:
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "https://" not in html.split("<body")[0]

@@ -4,6 +4,7 @@ import json
 import shlex
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from yachay.intake import demo
@@ -47,7 +48,9 @@ class Command(BaseCommand):
             return
         w = self.stdout.write
         w(self.style.MIGRATE_HEADING("Yachay demo — local use only"))
-        w(f"  Admin site:  {data.get('admin_url', demo.ADMIN_URL)}")
+        site = settings.YACHAY_SITE_URL.rstrip("/")
+        w(f"  Site:        {site}/")
+        w(f"  Admin site:  {site}/admin/")
         for user in data.get("users", []):
             password = user.get("password") or (
                 "(not known: the user existed before; set one with "
@@ -61,7 +64,7 @@ class Command(BaseCommand):
         raw = key.get("key", "")
         w(f"  API key:     {raw}")
         call_slug = data.get("call_slug", demo.CALL_SLUG)
-        base = data.get("api_base_url", demo.API_BASE_URL)
+        base = f"{site}/api/v1"
         body = json.dumps(EXAMPLE_APPLICATION, ensure_ascii=False)
         w("  Try the API (API docs at " + base + "/docs):")
         w(

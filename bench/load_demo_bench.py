@@ -21,7 +21,7 @@ Every round:
 
 The two runs alternate which goes first, because the machine is shared and noisy; the
 table quotes medians over ``--rounds`` (default 3). The issue's figure is ``load_demo
---applicants 100000`` in under 60 s. The result goes to ``docs/benchmarks-demo.md``
+--applicants 100000`` in under 60 s. The result goes to ``bench/results/load_demo.md`` (copy it into docs/benchmarks.md)
 (unless ``--no-write``). Exit status 0 when every row count is right, 1 otherwise.
 """
 
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DOC = ROOT / "docs" / "benchmarks-demo.md"
+DEFAULT_DOC = ROOT / "bench" / "results" / "load_demo.md"
 GOAL_SECONDS = 60.0
 DB_NAME = "yachay.sqlite3"
 

@@ -1,0 +1,1 @@
+"""Load tests and benchmarks; each runnable by one command (see the Makefile)."""

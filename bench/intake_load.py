@@ -29,7 +29,8 @@ What it does, every run:
    interleaved, because the machine is shared and noisy: the table quotes medians;
 4. counts rows: every 201 has exactly one row, no row lacks a 201, DNIs and references
    are unique (zero lost, zero duplicated), and prints that check;
-5. prints the table and writes a Markdown section to ``bench/results/intake.md`` (copy it into docs/benchmarks.md);
+5. prints the table and writes a Markdown section to ``bench/results/intake.md``
+   (copy it into docs/benchmarks.md);
 6. always stops gunicorn and drops the database (also on Ctrl-C or SIGTERM).
 
 The load client runs on the same two cores as gunicorn and PostgreSQL, so it takes CPU

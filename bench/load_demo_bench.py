@@ -21,7 +21,8 @@ Every round:
 
 The two runs alternate which goes first, because the machine is shared and noisy; the
 table quotes medians over ``--rounds`` (default 3). The issue's figure is ``load_demo
---applicants 100000`` in under 60 s. The result goes to ``bench/results/load_demo.md`` (copy it into docs/benchmarks.md)
+--applicants 100000`` in under 60 s. The result goes to ``bench/results/load_demo.md``
+(copy it into docs/benchmarks.md)
 (unless ``--no-write``). Exit status 0 when every row count is right, 1 otherwise.
 """
 

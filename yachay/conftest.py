@@ -138,7 +138,7 @@ def partner_key(db: None) -> tuple[ApiKey, str]:
     return api_key_create(name="Socio CRM", actor=SYSTEM)
 
 
-def bearer(raw: str) -> dict[str, str]:
+def bearer(raw: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

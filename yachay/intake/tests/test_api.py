@@ -100,7 +100,7 @@ def test_a_dni_that_already_applied_gets_409_with_the_existing_reference(
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer ych_00000000_fake", "Basic abc"])
 def test_it_answers_401_without_a_valid_key(client: Client, call: Call, header: str | None) -> None:
-    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}
     r = client.post(URL, json.dumps(valid_api_payload()), content_type="application/json", **extra)
     assert r.status_code == 401
     assert "detail" in r.json()

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from hypothesis import settings as hypothesis_settings
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from yachay.accounts.models import ApiKey, Role, User
 from yachay.accounts.services import api_key_create, user_create
 from yachay.core.actors import SYSTEM
 from yachay.programs.models import Call, Program
-
 
 # CI explores the same generated inputs on every run (a failure there is reproducible);
 # a developer's run explores new ones.

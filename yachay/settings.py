@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "yachay.accounts",
     "yachay.programs",
     "yachay.intake",
+    "yachay.selection",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "django.contrib.admin",
     "django.contrib.auth",

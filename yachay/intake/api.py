@@ -29,6 +29,7 @@ from yachay.intake.schemas import (
     Errors,
 )
 from yachay.programs.models import Call
+from yachay.selection.selectors import explain
 
 
 class ApiKeyAuth(HttpBearer):
@@ -60,11 +61,16 @@ router = Router(auth=ApiKeyAuth(), tags=["applications"])
 
 
 def _out(app: Application) -> dict[str, Any]:
+    explanation = explain(app)
     return {
         "reference": app.reference,
         "status": app.status,
         "call": app.call.slug,
         "submitted_at": app.created_at,
+        "decision": explanation.outcome,
+        "position": explanation.position,
+        "explanation": explanation.text,
+        "reasons": explanation.reasons,
     }
 
 
@@ -157,7 +163,7 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
     app = (
         selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
         .filter(reference=reference.upper()[:20])
-        .select_related("call")
+        .select_related("call", "decision__run")
         .first()
     )
     if app is None:

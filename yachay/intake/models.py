@@ -102,4 +102,3 @@ class Application(models.Model):
 
     def age_on(self, day: dt.date) -> int:
         return age_on(self.birth_date, day)
-

@@ -47,6 +47,14 @@ class ApplicationOut(Schema):
     status: str
     call: str
     submitted_at: dt.datetime
+    decision: Literal["pending", "admitted", "waitlisted", "ineligible"] = Field(
+        description="pending until the call's selection is published"
+    )
+    position: int | None = Field(None, description="waiting-list position, when waitlisted")
+    explanation: str = Field(description="the decision in words, in the request's language")
+    reasons: list[str] = Field(
+        default_factory=list, description="each rule failed, when ineligible"
+    )
 
 
 class ApplicationRow(Schema):

@@ -20,7 +20,11 @@ def application_by_submission_key(call: Call, key: uuid.UUID) -> Application | N
 
 def application_for_status(call: Call, *, dni: str, reference: str) -> Application | None:
     """Both must match: the reference alone is not enough to read a status."""
-    return Application.objects.filter(call=call, dni=dni, reference=reference.upper()).first()
+    return (
+        Application.objects.filter(call=call, dni=dni, reference=reference.upper())
+        .select_related("call", "decision__run")
+        .first()
+    )
 
 
 def applications_visible_to_key(key: ApiKey, call: Call) -> QuerySet[Application]:

@@ -13,6 +13,7 @@ from yachay.intake import selectors, services
 from yachay.intake.forms import ApplicationForm
 from yachay.intake.models import Application
 from yachay.programs.models import Call
+from yachay.selection.selectors import explain
 
 
 def _call_or_404(slug: str) -> Call:
@@ -107,7 +108,9 @@ def status(request: HttpRequest, slug: str) -> HttpResponse:
         reference = str(request.POST.get("reference", ""))[:20].strip().upper()
         context |= {"dni": dni, "reference": reference, "searched": True}
         if dni and reference:
-            context["app"] = selectors.application_for_status(call, dni=dni, reference=reference)
+            app = selectors.application_for_status(call, dni=dni, reference=reference)
+            context["app"] = app
+            context["explanation"] = explain(app) if app else None
         else:
             context["missing"] = True
     return render(request, "intake/status.html", context)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -28,7 +28,9 @@ def test_create_api_key_can_act_as_a_user(users: dict[str, User]) -> None:
     assert ApiKey.objects.get().user == users["coordinator"]
 
 
-@pytest.mark.parametrize("args", [["--name", ""], ["--name", "x" * 101], ["--name", "a", "--user", "nadie"]])
+@pytest.mark.parametrize(
+    "args", [["--name", ""], ["--name", "x" * 101], ["--name", "a", "--user", "nadie"]]
+)
 def test_create_api_key_refuses_bad_arguments(db: None, args: list[str]) -> None:
     with pytest.raises(CommandError):
         call_command("create_api_key", *args)

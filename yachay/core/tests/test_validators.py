@@ -24,9 +24,9 @@ def test_it_accepts_the_right_dni_check_character_as_digit_or_letter() -> None:
 
 
 def test_it_rejects_a_wrong_dni_check_character() -> None:
-    digit, letter = tuple(cui.calc_check_digits("45678912"))
+    digit = cui.calc_check_digits("45678912")[0]
     wrong = next(c for c in "0123456789" if c != digit)
-    with pytest.raises(ValidationError, match="no coincide|does not match"):
+    with pytest.raises(ValidationError, match=r"no coincide|does not match"):
         v.clean_dni_check("45678912", wrong)
     with pytest.raises(ValidationError):
         v.clean_dni_check("45678912", "AB")
@@ -41,7 +41,7 @@ def test_it_accepts_a_valid_ruc_with_each_prefix() -> None:
 
 
 def test_it_rejects_a_ruc_with_a_wrong_check_digit() -> None:
-    with pytest.raises(ValidationError, match="verificador|check digit"):
+    with pytest.raises(ValidationError, match=r"verificador|check digit"):
         v.clean_ruc("20100070971")
 
 
@@ -57,23 +57,49 @@ def test_it_rejects_a_ruc_of_the_wrong_shape(bad: str) -> None:
         v.clean_ruc(bad)
 
 
-@pytest.mark.parametrize("raw", ["987654321", "987 654 321", "987-654-321", "+51 987 654 321", "+51987654321", "(+51) 987-654-321"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "987654321",
+        "987 654 321",
+        "987-654-321",
+        "+51 987 654 321",
+        "+51987654321",
+        "(+51) 987-654-321",
+    ],
+)
 def test_it_stores_a_peruvian_mobile_in_e164(raw: str) -> None:
     assert v.clean_mobile(raw) == "+51987654321"
 
 
-@pytest.mark.parametrize("bad", ["014567890", "+1 202 555 0143", "98765432", "9876543210", "abc", "", "+51 1 4567890", "9" * 40])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "014567890",
+        "+1 202 555 0143",
+        "98765432",
+        "9876543210",
+        "abc",
+        "",
+        "+51 1 4567890",
+        "9" * 40,
+    ],
+)
 def test_it_rejects_what_is_not_a_peruvian_mobile(bad: str) -> None:
     with pytest.raises(ValidationError):
         v.clean_mobile(bad)
 
 
-@pytest.mark.parametrize("name", ["Illari", "Ch'aska", "María José", "Núñez", "Ñahui", "Huamán-Ccori", "Urpi Killa"])
+@pytest.mark.parametrize(
+    "name", ["Illari", "Ch'aska", "María José", "Núñez", "Ñahui", "Huamán-Ccori", "Urpi Killa"]
+)
 def test_it_accepts_names_with_tildes_enye_and_quechua_apostrophes(name: str) -> None:
     assert v.clean_person_name(name) == name
 
 
-@pytest.mark.parametrize("bad", ["<script>alert(1)</script>", "Robert'); DROP TABLE", "Ana1", "@@", "Ana\x00Luz"])
+@pytest.mark.parametrize(
+    "bad", ["<script>alert(1)</script>", "Robert'); DROP TABLE", "Ana1", "@@", "Ana\x00Luz"]
+)
 def test_it_rejects_markup_digits_symbols_and_control_characters_in_names(bad: str) -> None:
     with pytest.raises(ValidationError):
         v.clean_person_name(bad)

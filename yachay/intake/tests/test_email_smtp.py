@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.original_content))
         return "250 OK"
 
@@ -70,7 +70,9 @@ def test_a_mail_server_that_is_down_does_not_lose_the_application(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post("/convocatorias/2027-i/postular/", valid_form_data(submission_key=str(uuid.uuid4())))
+        r = client.post(
+            "/convocatorias/2027-i/postular/", valid_form_data(submission_key=str(uuid.uuid4()))
+        )
     assert r.status_code == 302
     assert Application.objects.count() == 1
     assert client.get(r["Location"]).status_code == 200

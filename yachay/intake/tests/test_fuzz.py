@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from yachay.conftest import bearer, valid_api_payload, valid_form_data
 from yachay.intake.models import Application
 
-FIELDS = list(valid_api_payload()) + ["ruc", "business_name", "dni_check", "woman_led", "sector"]
+FIELDS = [*valid_api_payload(), "ruc", "business_name", "dni_check", "woman_led", "sector"]
 nasty_text = st.one_of(
     st.text(max_size=300),
     st.sampled_from(
@@ -26,7 +26,9 @@ nasty_text = st.one_of(
 )  # fmt: skip
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | nasty_text,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=5,
 )
 mutations = st.dictionaries(st.sampled_from(FIELDS), json_value, min_size=1, max_size=6)
@@ -65,7 +67,7 @@ def test_the_api_never_fails_on_generated_input(
 
 
 form_value = st.one_of(nasty_text, st.lists(nasty_text, max_size=3))
-form_fields = list(valid_form_data()) + ["submission_key", "update_places", "unknown"]
+form_fields = [*valid_form_data(), "submission_key", "update_places", "unknown"]
 
 
 @pytest.mark.django_db
@@ -75,9 +77,10 @@ def test_the_form_never_fails_on_generated_input(
     client: Client, call: Any, changes: dict[str, Any]
 ) -> None:
     before = Application.objects.count()
-    data = valid_form_data(
-        dni=f"{uuid.uuid4().int % 10**8:08d}", submission_key=str(uuid.uuid4())
-    ) | changes
+    data = (
+        valid_form_data(dni=f"{uuid.uuid4().int % 10**8:08d}", submission_key=str(uuid.uuid4()))
+        | changes
+    )
     r = client.post(f"/convocatorias/{call.slug}/postular/", data)
     _stored_only_if_valid(before, r.status_code)
     assert r.status_code in (200, 302, 409, 422)

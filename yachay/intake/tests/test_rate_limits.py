@@ -26,7 +26,9 @@ def test_the_form_answers_429_with_a_clear_message_past_the_limit(
     r = client.post("/convocatorias/2027-i/postular/", valid_form_data(dni="10000009"))
     assert r.status_code == 429 and int(r["Retry-After"]) > 0
     assert Application.objects.count() == 2
-    assert client.get("/convocatorias/2027-i/postular/").status_code == 200  # reading is not limited
+    assert (
+        client.get("/convocatorias/2027-i/postular/").status_code == 200
+    )  # reading is not limited
 
 
 def test_the_limit_is_per_client_address(client: Client, call: Call, settings: Any) -> None:

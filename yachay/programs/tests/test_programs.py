@@ -12,7 +12,9 @@ from yachay.programs.models import Call, Program, Target, Track
 
 
 def target(program: Program, **kw: object) -> Target:
-    defaults: dict[str, object] = dict(kind="min", measure="share", amount=Decimal(50), dimension="gender", value="female")
+    defaults: dict[str, object] = dict(
+        kind="min", measure="share", amount=Decimal(50), dimension="gender", value="female"
+    )
     defaults.update(kw)
     return Target(program=program, **defaults)
 
@@ -37,7 +39,9 @@ def test_it_refuses_a_target_that_cannot_be_meant(program: Program, kw: dict[str
 
 
 def test_it_accepts_department_and_group_targets(program: Program) -> None:
-    target(program, dimension="department", value="03", measure="count", amount=Decimal(300)).full_clean()
+    target(
+        program, dimension="department", value="03", measure="count", amount=Decimal(300)
+    ).full_clean()
     target(program, dimension="department_group", value="rest", amount=Decimal(40)).full_clean()
 
 
@@ -86,6 +90,9 @@ def test_an_admin_creates_a_call_with_segment_checkboxes(
             "min_age": "18", "max_age": "70", "allowed_segments": ["sme_owner", "entrepreneur"],
             "ruc_required_segments": ["sme_owner"], "consent_version": "2026-1",
             "consent_text": "Ley 29733",
+            # The selection policy inline (selection app), left empty.
+            "selection_policy-TOTAL_FORMS": "0", "selection_policy-INITIAL_FORMS": "0",
+            "selection_policy-MIN_NUM_FORMS": "0", "selection_policy-MAX_NUM_FORMS": "1",
         },
     )  # fmt: skip
     assert r.status_code == 302, r.content.decode()[:2000]

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from yachay.intake.api import router as intake_router
+from yachay.selection.api import router as selection_router
 
 api = NinjaAPI(
     title="Yachay API",
@@ -52,3 +53,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 api.add_router("/", intake_router)
+api.add_router("/", selection_router)

@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "yachay.programs",
     "yachay.intake",
     "yachay.selection",
+    "yachay.cohorts",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "django.contrib.admin",
     "django.contrib.auth",
@@ -236,6 +239,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Background tasks (django.tasks API): a table in our own database, run by
+# `manage.py db_worker` (make run starts one). "immediate" runs them in-process.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("YACHAY_TASKS", "db") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": [],
+    }
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -3,8 +3,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from yachay.accounts.models import ApiKey, Role, User
 from yachay.core.actors import Actor
@@ -72,4 +78,42 @@ def user_create(
         user.set_unusable_password()
     user.save()
     audit_record(actor=actor, action="user.create", obj=user, changes={"role": role})
+    return user
+
+
+class LoginTokenGenerator(PasswordResetTokenGenerator):
+    """One-time sign-in links: the hash covers last_login, so a link stops working once used."""
+
+    key_salt = "yachay.accounts.login_link"
+
+
+login_tokens = LoginTokenGenerator()
+
+
+def login_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    site = settings.YACHAY_SITE_URL.rstrip("/")
+    return f"{site}/entrar/{uid}/{login_tokens.make_token(user)}/"
+
+
+def login_link_send(*, user_id: int) -> None:
+    """Email a learner a one-time sign-in link (valid PASSWORD_RESET_TIMEOUT seconds)."""
+    user = User.objects.get(pk=user_id)
+    if not user.email or not user.is_active:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "link": login_link(user)}
+        subject = render_to_string("accounts/email/login_link_subject.txt", context).strip()
+        body = render_to_string("accounts/email/login_link.txt", context)
+    send_mail(subject, body, None, [user.email], fail_silently=False)
+
+
+def user_from_login_link(uidb64: str, token: str) -> User | None:
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not login_tokens.check_token(user, token):
+        return None
     return user

@@ -853,7 +853,7 @@ def _quantize_many(values: Sequence[float | int]) -> np.ndarray:
     out = np.rint(np.where(np.abs(x) < 2.0**40, x, 0.0)).astype(np.int64)
     slow = (np.abs(np.abs(x - np.floor(x)) - 0.5) < 1e-3) | ~(np.abs(x) < 2.0**40)
     for k in np.flatnonzero(slow):
-        out[k] = quantize_priority(values[k])
+        out[k] = quantize_priority(values[int(k)])
     return out
 
 
@@ -1937,11 +1937,11 @@ def choose_promotion(
     seen: set[tuple[str | None, ...]] = set()
     for index, cand in enumerate(waitlist):
         attrs = cand.attributes
-        key = tuple(attrs.get(d) for d in dims)
-        if key in seen:
+        group = tuple(attrs.get(d) for d in dims)
+        if group in seen:
             continue
-        seen.add(key)
-        after = total({(d, v): 1 for d, v in zip(dims, key, strict=True) if v is not None})
+        seen.add(group)
+        after = total({(d, v): 1 for d, v in zip(dims, group, strict=True) if v is not None})
         if best is None or after < best[0]:
             best = (after, index)
             if after == 0:

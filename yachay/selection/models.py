@@ -147,6 +147,12 @@ class Decision(models.Model):
     priority = models.FloatField(_("priority"), default=0)
     rules = models.JSONField(_("rules failed"), default=list, blank=True)
     decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+    # The codes the targets count (copied from the run's inputs), so that promotion reads
+    # groups with one indexed query instead of joining 80,000 applications.
+    gender = models.CharField(max_length=12, blank=True)
+    department_group = models.CharField(max_length=12, blank=True)
+    department = models.CharField(max_length=2, blank=True)
+    segment = models.CharField(max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("decision")
@@ -155,3 +161,36 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_outcome_display()}"
+
+
+class Offer(models.Model):
+    """A place offered to an admitted applicant: accept or decline before it expires."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        EXPIRED = "expired", _("expired")
+
+    decision = models.OneToOneField(
+        Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="offer"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("answer by"), db_index=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    promoted = models.BooleanField(_("from the waiting list"), default=False)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.decision.application} ({self.get_state_display()})"
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.ACCEPTED)

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yachay.accounts.models import Role, User
+from yachay.accounts.services import user_create
+from yachay.cohorts.models import Enrollment
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
 from yachay.intake.models import Application
 from yachay.programs.models import Call
-from yachay.selection import allocation
+from yachay.selection import allocation, tasks
 from yachay.selection.eligibility import ApplicantFacts, CallRules, failed_rules
-from yachay.selection.models import Decision, SelectionPolicy, SelectionRun
+from yachay.selection.models import Decision, Offer, SelectionPolicy, SelectionRun
 
 # A run left "running" this long ago died with its process; a new run may take over.
 STALE_RUN = dt.timedelta(minutes=30)
@@ -268,32 +276,37 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
                 "run it again."
             )
         )
-    stored = allocation.SelectionProblem.from_json(run.problem)
-    priority = {str(c.id): c.priority for c in stored.candidates}
-    decisions = [
-        Decision(
+    stored = {str(c.id): c for c in allocation.SelectionProblem.from_json(run.problem).candidates}
+
+    def decided(i: int, outcome: str, position: int | None = None) -> Decision:
+        c = stored[str(i)]
+        groups = {d: c.attributes.get(d, "") for d in TARGET_DIMENSIONS}
+        return Decision(
             run=run,
             application_id=int(i),
-            outcome=Decision.Outcome.ADMITTED,
-            priority=priority[str(i)],
+            outcome=outcome,
+            position=position,
+            priority=c.priority,
+            **groups,
         )
-        for i in run.admitted_ids
-    ]
+
+    decisions = [decided(i, Decision.Outcome.ADMITTED) for i in run.admitted_ids]
     decisions += [
-        Decision(
-            run=run,
-            application_id=int(i),
-            outcome=Decision.Outcome.WAITLISTED,
-            position=n,
-            priority=priority[str(i)],
-        )
-        for n, i in enumerate(run.waitlist_ids, start=1)
+        decided(i, Decision.Outcome.WAITLISTED, n) for n, i in enumerate(run.waitlist_ids, start=1)
     ]
     decisions += [
         Decision(run=run, application_id=int(i), outcome=Decision.Outcome.INELIGIBLE, rules=rules)
         for i, rules in run.ineligible.items()
     ]
     Decision.objects.bulk_create(decisions, batch_size=2000)
+    deadline = timezone.now() + dt.timedelta(days=policy.offer_days)
+    admitted = Decision.objects.filter(run=run, outcome=Decision.Outcome.ADMITTED).values_list(
+        "pk", flat=True
+    )
+    Offer.objects.bulk_create(
+        [Offer(decision_id=pk, expires_at=deadline) for pk in admitted], batch_size=2000
+    )
+    transaction.on_commit(lambda: tasks.send_run_offers.enqueue(run_id=run.pk))
     run.state = SelectionRun.State.PUBLISHED
     run.published_at = timezone.now()
     run.save(update_fields=["state", "published_at"])
@@ -310,3 +323,251 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
         },
     )
     return run
+
+
+# Offers and the waiting list ---------------------------------------------------------------
+
+OFFER_SALT = "yachay.selection.offer"
+
+
+class OfferRefused(Exception):
+    """An offer token or answer that cannot be taken; ``message`` says why, translated."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def offer_token(offer: Offer) -> str:
+    """The signed token in the offer's links; the offer's own dates decide if it is valid."""
+    return signing.dumps({"offer": offer.pk}, salt=OFFER_SALT, compress=True)
+
+
+def offer_from_token(token: str) -> Offer:
+    try:
+        data = signing.loads(token[:500], salt=OFFER_SALT)
+    except signing.BadSignature:
+        raise OfferRefused(
+            _("This link is not valid. Open the link from your email as it is.")
+        ) from None
+    offer = (
+        Offer.objects.select_related("decision__application__call__program", "decision__run")
+        .filter(pk=data.get("offer") if isinstance(data, dict) else None)
+        .first()
+    )
+    if offer is None:
+        raise OfferRefused(_("This offer no longer exists."))
+    return offer
+
+
+def _offer_create(decision: Decision, *, days: int, promoted: bool) -> Offer:
+    return Offer.objects.create(
+        decision=decision, expires_at=timezone.now() + dt.timedelta(days=days), promoted=promoted
+    )
+
+
+def _check_answerable(offer: Offer, *, user: Any = None) -> None:
+    owner_email = offer.decision.application.email
+    if user is not None and user.is_authenticated and user.email and user.email != owner_email:
+        raise OfferRefused(_("This offer belongs to someone else."))
+    if offer.state == Offer.State.ACCEPTED:
+        raise OfferRefused(_("You already accepted this offer."))
+    if offer.state == Offer.State.DECLINED:
+        raise OfferRefused(_("You already declined this offer; the place went to someone else."))
+    if offer.state == Offer.State.EXPIRED or offer.expires_at <= timezone.now():
+        raise OfferRefused(
+            _("This offer expired on %(d)s; the place went to the waiting list.")
+            % {"d": timezone.localtime(offer.expires_at).strftime("%d/%m/%Y %H:%M")}
+        )
+
+
+def _locked(offer: Offer) -> Offer:
+    return (
+        Offer.objects.select_for_update()
+        .select_related("decision__application__call__program", "decision__run")
+        .get(pk=offer.pk)
+    )
+
+
+@transaction.atomic
+def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
+    """Take the place: an enrollment waiting for a cohort, and a learner account."""
+    offer = _locked(offer)
+    _check_answerable(offer, user=user)
+    app = offer.decision.application
+    learner = User.objects.filter(role=Role.LEARNER, email__iexact=app.email).first()
+    if learner is None:
+        learner = user_create(
+            username=f"learner-{app.reference.lower()}",
+            email=app.email,
+            role=Role.LEARNER,
+            actor=actor,
+        )
+        learner.first_name, learner.last_name = app.given_names[:150], app.paternal_surname[:150]
+        learner.save(update_fields=["first_name", "last_name"])
+    enrollment = Enrollment.objects.create(application=app, user=learner)
+    offer.state, offer.responded_at = Offer.State.ACCEPTED, timezone.now()
+    offer.save(update_fields=["state", "responded_at"])
+    audit_record(
+        actor=actor, action="offer.accept", obj=offer, changes={"state": ["pending", "accepted"]}
+    )
+    audit_record(
+        actor=actor,
+        action="enrollment.create",
+        obj=enrollment,
+        changes={"status": [None, "waiting"]},
+    )
+    transaction.on_commit(lambda: tasks.send_login_link.enqueue(user_id=learner.pk))
+    return enrollment
+
+
+@transaction.atomic
+def offer_decline(*, offer: Offer, actor: Actor, user: Any = None) -> Offer:
+    """Give the place back; the waiting list is promoted in the background."""
+    offer = _locked(offer)
+    _check_answerable(offer, user=user)
+    offer.state, offer.responded_at = Offer.State.DECLINED, timezone.now()
+    offer.save(update_fields=["state", "responded_at"])
+    audit_record(
+        actor=actor, action="offer.decline", obj=offer, changes={"state": ["pending", "declined"]}
+    )
+    call_id = offer.decision.application.call_id
+    transaction.on_commit(lambda: tasks.promote_waitlist.enqueue(call_id=call_id))
+    return offer
+
+
+def offers_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
+    """Expire every pending offer past its deadline; promote the calls that lost seats."""
+    now = now or timezone.now()
+    expired = 0
+    calls: set[int] = set()
+    overdue = Offer.objects.filter(state=Offer.State.PENDING, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for pk in list(overdue[:5000]):
+        with transaction.atomic():
+            offer = (
+                Offer.objects.select_for_update().select_related("decision__application").get(pk=pk)
+            )
+            if offer.state != Offer.State.PENDING:
+                continue  # answered meanwhile
+            offer.state = Offer.State.EXPIRED
+            offer.save(update_fields=["state"])
+            audit_record(
+                actor=actor,
+                action="offer.expire",
+                obj=offer,
+                changes={"state": ["pending", "expired"]},
+            )
+            calls.add(offer.decision.application.call_id)
+            expired += 1
+    for call_id in calls:
+        transaction.on_commit(lambda c=call_id: tasks.promote_waitlist.enqueue(call_id=c))  # type: ignore[misc]
+    return expired
+
+
+def _seat_holders(run: SelectionRun) -> QuerySet[Decision]:
+    """Admitted decisions whose place is still held (offer pending or accepted)."""
+    return Decision.objects.filter(run=run, outcome=Decision.Outcome.ADMITTED).exclude(
+        offer__state__in=[Offer.State.DECLINED, Offer.State.EXPIRED]
+    )
+
+
+TARGET_DIMENSIONS = ("gender", "department_group", "department", "segment")
+
+
+@transaction.atomic
+def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
+    """Give every freed seat of the call to the waiting list, keeping the targets.
+
+    A freed seat goes to the highest-priority waitlisted applicant whose admission keeps
+    every target met (or, where targets already fall short, reduces the shortfall most).
+    The published run's row is locked, so two promotions of one call never run at once:
+    two declines at the same instant hand out two seats, to two different people.
+    """
+    run = (
+        SelectionRun.objects.select_for_update()
+        .filter(call=call, state=SelectionRun.State.PUBLISHED)
+        .first()
+    )
+    if run is None:
+        return []
+    problem_meta = json.loads(run.problem) if run.problem else {}
+    admit_count = len(run.admitted_ids)  # N = min(seats, eligible), as the run admitted
+    targets = [
+        allocation.Target(
+            id=t["id"], kind=t["kind"], measure=t["measure"], dimension=t["dimension"],
+            value=t["value"], amount=t["amount"], label=t.get("label", ""),
+        )
+        for t in problem_meta.get("targets", [])
+    ]  # fmt: skip
+    policy = SelectionPolicy.objects.filter(call=call).first()
+    days = policy.offer_days if policy else 7
+    offers: list[Offer] = []
+    while True:
+        holders = list(_seat_holders(run).values(*TARGET_DIMENSIONS).annotate(n=Count("pk")))
+        held = sum(h["n"] for h in holders)
+        if held >= admit_count:
+            break
+        # The first waitlisted member of each group: promotion only compares groups.
+        firsts = (
+            Decision.objects.filter(run=run, outcome=Decision.Outcome.WAITLISTED)
+            .values(*TARGET_DIMENSIONS)
+            .annotate(first=Min("position"))
+            .order_by("first")
+        )
+        waitlist = [
+            allocation.Candidate(f["first"], 0.0, {d: f[d] for d in TARGET_DIMENSIONS})
+            for f in firsts
+        ]
+        if not waitlist:
+            break
+        admitted_attrs = [
+            {d: h[d] for d in TARGET_DIMENSIONS} for h in holders for _ in range(h["n"])
+        ]
+        choice = allocation.choose_promotion(
+            admitted=admitted_attrs, waitlist=waitlist, targets=targets, admit_count=admit_count
+        )
+        if choice is None:
+            break
+        decision = Decision.objects.select_for_update().get(
+            run=run, outcome=Decision.Outcome.WAITLISTED, position=choice.candidate_id
+        )
+        old_position = decision.position
+        decision.outcome, decision.position = Decision.Outcome.ADMITTED, None
+        decision.save(update_fields=["outcome", "position"])
+        offer = _offer_create(decision, days=days, promoted=True)
+        audit_record(
+            actor=actor,
+            action="waitlist.promote",
+            obj=decision,
+            changes={
+                "outcome": ["waitlisted", "admitted"],
+                "position": old_position,
+                "shortfall": [choice.shortfall_before, choice.shortfall_after],
+            },
+        )
+        offers.append(offer)
+    for offer in offers:
+        transaction.on_commit(lambda o=offer.pk: tasks.send_offer_email.enqueue(offer_id=o))  # type: ignore[misc]
+    return offers
+
+
+def offer_send_email(*, offer_id: int) -> None:
+    """The offer in the applicant's language, with accept and decline links."""
+    offer = Offer.objects.select_related("decision__application__call__program").get(pk=offer_id)
+    if offer.state != Offer.State.PENDING:
+        return
+    app = offer.decision.application
+    site = settings.YACHAY_SITE_URL.rstrip("/")
+    token = offer_token(offer)
+    with translation.override(app.language):
+        context = {
+            "app": app,
+            "offer": offer,
+            "link": f"{site}/ofertas/{token}/",
+            "deadline": timezone.localtime(offer.expires_at),
+        }
+        subject = render_to_string("selection/email/offer_subject.txt", context).strip()
+        body = render_to_string("selection/email/offer.txt", context)
+    send_mail(subject, body, None, [app.email], fail_silently=False)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from yachay.core.actors import PUBLIC
+from yachay.core.http import rate_limited
+from yachay.intake.api import ApiKeyAuth
+from yachay.intake.schemas import Detail
+from yachay.programs.models import Call
+from yachay.selection import services
+from yachay.selection.selectors import published_run
+
+
+class TargetRowOut(Schema):
+    target_id: str
+    description: str
+    kind: str
+    measure: str
+    dimension: str
+    value: str
+    amount: str
+    bound: int
+    eligible: int
+    admitted: int
+    met: bool
+    shortfall: int
+
+
+class SelectionOut(Schema):
+    run_id: int
+    call: str
+    published_at: Any
+    status: str
+    seats: int
+    admitted: int
+    waitlisted: int
+    ineligible: int
+    seed: str
+    mode: str
+    policy: dict[str, Any]
+    solver: dict[str, Any]
+    objective: float | None
+    total_shortfall: int
+    decisions_hash: str
+    inputs_hash: str
+    targets: list[TargetRowOut]
+
+
+class OfferOut(Schema):
+    state: str
+    reference: str
+    expires_at: Any
+
+
+router = Router(tags=["selection"])
+
+
+@router.get(
+    "/calls/{call_slug}/selection",
+    auth=ApiKeyAuth(),
+    response={200: SelectionOut, 401: Detail, 404: Detail, 429: Detail},
+    summary="The call's published selection: each target against the result, and run metadata",
+)
+def selection_summary(request: HttpRequest, call_slug: str) -> dict[str, Any]:
+    call = Call.objects.filter(slug=call_slug).first()
+    run = published_run(call) if call else None
+    if call is None or run is None:
+        raise HttpError(404, _("This call has no published selection."))
+    return {
+        "run_id": run.pk, "call": call.slug, "published_at": run.published_at, "status": run.status,
+        "seats": call.seats, "admitted": len(run.admitted_ids), "waitlisted": len(run.waitlist_ids),
+        "ineligible": len(run.ineligible), "seed": run.seed, "mode": run.mode,
+        "policy": run.policy, "solver": run.solver, "objective": run.objective,
+        "total_shortfall": run.total_shortfall, "decisions_hash": run.decisions_hash,
+        "inputs_hash": run.inputs_hash, "targets": run.targets,
+    }  # fmt: skip
+
+
+def _answer(request: HttpRequest, token: str, accept: bool) -> Status:
+    wait = rate_limited("offer", request, "30/60")
+    if wait:
+        return Status(429, {"detail": _("Too many attempts from your connection.")})
+    try:
+        offer = services.offer_from_token(token)
+    except services.OfferRefused as exc:
+        return Status(404, {"detail": exc.message})
+    try:
+        if accept:
+            services.offer_accept(offer=offer, actor=PUBLIC)
+        else:
+            services.offer_decline(offer=offer, actor=PUBLIC)
+    except services.OfferRefused as exc:
+        return Status(409, {"detail": exc.message})
+    offer.refresh_from_db()
+    reference = offer.decision.application.reference
+    return Status(
+        200, {"state": offer.state, "reference": reference, "expires_at": offer.expires_at}
+    )
+
+
+@router.post(
+    "/offers/{token}/accept",
+    response={200: OfferOut, 404: Detail, 409: Detail, 429: Detail},
+    summary="Accept an offer (the token from the offer's email is the credential)",
+)
+def accept(request: HttpRequest, token: str) -> Status:
+    return _answer(request, token, accept=True)
+
+
+@router.post(
+    "/offers/{token}/decline",
+    response={200: OfferOut, 404: Detail, 409: Detail, 429: Detail},
+    summary="Decline an offer; the place goes to the waiting list",
+)
+def decline(request: HttpRequest, token: str) -> Status:
+    return _answer(request, token, accept=False)

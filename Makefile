@@ -25,7 +25,12 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py demo_credentials
-	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --forwarded-allow-ips=127.0.0.1
+	$(BIN)/python manage.py offers_expire --schedule
+	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with it.
+	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --forwarded-allow-ips=127.0.0.1
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).
 test: install

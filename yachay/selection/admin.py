@@ -11,7 +11,7 @@ from yachay.accounts.admin import ProgramAdminOnly
 from yachay.core.actors import Actor
 from yachay.programs.models import Call
 from yachay.selection import services
-from yachay.selection.models import CRITERIA, Decision, SelectionPolicy, SelectionRun
+from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
 
 
 class PolicyForm(forms.ModelForm):
@@ -197,3 +197,21 @@ def dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
 _call_admin = type(admin.site._registry[Call])
 _call_admin.inlines = [*_call_admin.inlines, PolicyInline]
 _call_admin.actions = [*(_call_admin.actions or []), dry_run]
+
+
+@admin.register(Offer)
+class OfferAdmin(ProgramAdminOnly):
+    list_display = ("decision", "state", "promoted", "created_at", "expires_at", "responded_at")
+    list_filter = ("state", "promoted", "decision__run__call")
+    list_select_related = ("decision__application",)
+    search_fields = ("decision__application__reference",)
+    readonly_fields = ("decision", "state", "promoted", "created_at", "expires_at", "responded_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

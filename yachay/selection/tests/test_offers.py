@@ -165,3 +165,16 @@ def test_the_api_summarises_the_published_selection(
     assert body["admitted"] == 6 and body["waitlisted"] == 6
     assert body["status"] == "optimal" and len(body["targets"]) == 2
     assert all(t["met"] for t in body["targets"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["selection/offer/", "selection/decision/?outcome__exact=waitlisted", "cohorts/enrollment/"],
+)
+def test_the_admin_lists_offers_the_waiting_list_and_enrollments(
+    client: Client, published: Call, users: dict[str, Any], path: str
+) -> None:
+    client.force_login(users["admin"])
+    assert client.get(f"/admin/{path}").status_code == 200
+    client.force_login(users["coordinator"])
+    assert client.get(f"/admin/{path}").status_code == 403

@@ -9,6 +9,7 @@ from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
 from yachay.intake.models import Application
+from yachay.selection.selectors import explain
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -46,7 +47,13 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ("call",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [f.name for f in Application._meta.fields]
+    readonly_fields = ["selection", *(f.name for f in Application._meta.fields)]
+
+    @admin.display(description=_("selection"))
+    def selection(self, obj: Application) -> str:
+        """What the applicant reads on their status page, for their coordinator too."""
+        explanation = explain(obj)
+        return " ".join([explanation.text, *explanation.reasons])
 
     @admin.display(description=_("department"))
     def department_name(self, obj: Application) -> str:

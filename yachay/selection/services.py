@@ -187,6 +187,7 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
         problem, ineligible = build_problem(
             call, seed=seed, kind=policy.kind, weights=policy.weights or {}, mode=policy.mode
         )
+        run.ineligible = ineligible  # kept even when nothing can be solved: it says why
         result = allocation.allocate(problem)
     except allocation.SelectionError as exc:
         run.state = SelectionRun.State.FAILED

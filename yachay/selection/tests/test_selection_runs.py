@@ -311,3 +311,70 @@ def test_an_admin_sets_the_policy_with_one_field_per_criterion(
     policy = SelectionPolicy.objects.get(call=call)
     assert policy.weights == {"woman_led": 5, "outside_lima": 2}
     assert policy.seed == "sorteo público 2027"
+
+
+def test_contradictory_targets_are_reported_not_solved(closed_call: Call) -> None:
+    program = closed_call.program
+    Target.objects.create(
+        program=program,
+        kind="max",
+        measure="count",
+        amount=Decimal(2),
+        dimension="gender",
+        value="female",
+    )
+    run = selection_dry_run(call=closed_call, actor=SYSTEM)  # min 50% (3) women, max 2 women
+    assert run.status == "infeasible"
+    assert any(s["reason"] == "min_above_max" for s in run.shortfalls)
+
+
+def test_floors_summing_past_the_seats_are_reported(closed_call: Call) -> None:
+    program = closed_call.program
+    for segment in ("entrepreneur", "sme_expert"):
+        Target.objects.create(
+            program=program,
+            kind="min",
+            measure="count",
+            amount=Decimal(4),
+            dimension="segment",
+            value=segment,
+        )
+    run = selection_dry_run(call=closed_call, actor=SYSTEM)
+    assert run.status == "infeasible"
+    assert any(s["reason"] == "floors_exceed_seats" for s in run.shortfalls)
+
+
+def test_zero_seats_fails_with_a_clear_error(closed_call: Call) -> None:
+    Call.objects.filter(pk=closed_call.pk).update(seats=0)
+    closed_call.refresh_from_db()
+    run = selection_dry_run(call=closed_call, actor=SYSTEM)
+    assert run.state == "failed" and run.error
+    with pytest.raises(SelectionRefused):
+        selection_publish(run=run, actor=SYSTEM)
+
+
+def test_no_eligible_applicant_admits_nobody_and_says_why(closed_call: Call) -> None:
+    closed_call.max_age = 20  # everyone was born in 1990
+    closed_call.save()
+    run = selection_dry_run(call=closed_call, actor=SYSTEM)
+    assert run.state == "failed" and run.error  # nothing to solve, and it says so
+    assert not run.admitted_ids and len(run.ineligible) == 12
+    assert all(rules == ["age"] for rules in run.ineligible.values())
+
+
+def test_a_coordinator_sees_the_explanation_for_their_departments(
+    client: Client, closed_call: Call, users: dict[str, Any]
+) -> None:
+    selection_publish(run=selection_dry_run(call=closed_call, actor=SYSTEM), actor=SYSTEM)
+    cusco = Application.objects.filter(department="08").first()
+    lima = Application.objects.filter(department="15").first()
+    assert cusco and lima
+    client.force_login(users["coordinator"])
+    html = client.get(f"/admin/intake/application/{cusco.pk}/change/").content.decode()
+    assert "vacante" in html or "lista de espera" in html
+    assert (
+        lima.reference
+        not in client.get(
+            f"/admin/intake/application/{lima.pk}/change/", follow=True
+        ).content.decode()
+    )

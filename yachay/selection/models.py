@@ -97,6 +97,7 @@ class SelectionRun(models.Model):
     status = models.CharField(_("solver status"), max_length=20, blank=True)
     objective = models.FloatField(_("total priority"), null=True, blank=True)
     total_shortfall = models.PositiveIntegerField(_("total shortfall"), default=0)
+    admit_count = models.PositiveIntegerField(_("seats to fill"), default=0)
     admitted_ids = models.JSONField(_("admitted, in order"), default=list, blank=True)
     waitlist_ids = models.JSONField(_("waitlist, in order"), default=list, blank=True)
     decisions_hash = models.CharField(_("decisions hash"), max_length=64, blank=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -232,6 +231,7 @@ def _store_result(
     run.objective = result.objective
     run.total_shortfall = result.total_shortfall
     run.admitted_ids = list(result.admitted)
+    run.admit_count = result.admit_count
     run.waitlist_ids = list(result.waitlist)
     run.decisions_hash = result.decisions_hash
     run.targets = [dataclasses.asdict(row) for row in result.targets]
@@ -489,18 +489,19 @@ def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
     run = (
         SelectionRun.objects.select_for_update()
         .filter(call=call, state=SelectionRun.State.PUBLISHED)
+        # The stored inputs and id lists run to megabytes; promotion needs none of them.
+        .only("pk", "admit_count", "targets")
         .first()
     )
     if run is None:
         return []
-    problem_meta = json.loads(run.problem) if run.problem else {}
-    admit_count = len(run.admitted_ids)  # N = min(seats, eligible), as the run admitted
+    admit_count = run.admit_count  # N = min(seats, eligible), as the run admitted
     targets = [
         allocation.Target(
-            id=t["id"], kind=t["kind"], measure=t["measure"], dimension=t["dimension"],
-            value=t["value"], amount=t["amount"], label=t.get("label", ""),
+            id=t["target_id"], kind=t["kind"], measure=t["measure"], dimension=t["dimension"],
+            value=t["value"], amount=t["amount"], label=t["description"],
         )
-        for t in problem_meta.get("targets", [])
+        for t in run.targets
     ]  # fmt: skip
     policy = SelectionPolicy.objects.filter(call=call).first()
     days = policy.offer_days if policy else 7

@@ -477,6 +477,54 @@ def _seat_holders(run: SelectionRun) -> QuerySet[Decision]:
 TARGET_DIMENSIONS = ("gender", "department_group", "department", "segment")
 
 
+WAITLIST_HEAD = 500
+
+
+def _first_promotable(
+    run: SelectionRun,
+    admitted: list[dict[str, str]],
+    targets: list[allocation.Target],
+    admit_count: int,
+) -> allocation.Promotion | None:
+    """The promotion ``choose_promotion`` would make over the whole waiting list, cheaply.
+
+    Usually one of the first few hundred on the list keeps every target; they are read
+    with one indexed range query and the first who keeps the targets wins. Otherwise (a
+    group the targets need is further down, or targets fall short whoever comes in) one
+    grouped query gives the first member of every group, which is all the rule compares.
+    """
+    head = list(
+        Decision.objects.filter(run=run, outcome=Decision.Outcome.WAITLISTED)
+        .order_by("position")
+        .values("position", *TARGET_DIMENSIONS)[:WAITLIST_HEAD]
+    )
+    if not head:
+        return None
+    waitlist = [
+        allocation.Candidate(r["position"], 0.0, {d: r[d] for d in TARGET_DIMENSIONS}) for r in head
+    ]
+    choice = allocation.choose_promotion(
+        admitted=admitted, waitlist=waitlist, targets=targets, admit_count=admit_count
+    )
+    if choice is not None and choice.shortfall_after == 0:
+        return choice
+    # Targets fall short whoever comes in: the one who reduces the shortfall most, by priority.
+    firsts = (
+        Decision.objects.filter(run=run, outcome=Decision.Outcome.WAITLISTED)
+        .values(*TARGET_DIMENSIONS)
+        .annotate(first=Min("position"))
+        .order_by("first")
+    )
+    waitlist = [
+        allocation.Candidate(f["first"], 0.0, {d: f[d] for d in TARGET_DIMENSIONS}) for f in firsts
+    ]
+    if not waitlist:
+        return None
+    return allocation.choose_promotion(
+        admitted=admitted, waitlist=waitlist, targets=targets, admit_count=admit_count
+    )
+
+
 @transaction.atomic
 def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
     """Give every freed seat of the call to the waiting list, keeping the targets.
@@ -511,25 +559,10 @@ def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
         held = sum(h["n"] for h in holders)
         if held >= admit_count:
             break
-        # The first waitlisted member of each group: promotion only compares groups.
-        firsts = (
-            Decision.objects.filter(run=run, outcome=Decision.Outcome.WAITLISTED)
-            .values(*TARGET_DIMENSIONS)
-            .annotate(first=Min("position"))
-            .order_by("first")
-        )
-        waitlist = [
-            allocation.Candidate(f["first"], 0.0, {d: f[d] for d in TARGET_DIMENSIONS})
-            for f in firsts
-        ]
-        if not waitlist:
-            break
         admitted_attrs = [
             {d: h[d] for d in TARGET_DIMENSIONS} for h in holders for _ in range(h["n"])
         ]
-        choice = allocation.choose_promotion(
-            admitted=admitted_attrs, waitlist=waitlist, targets=targets, admit_count=admit_count
-        )
+        choice = _first_promotable(run, admitted_attrs, targets, admit_count)
         if choice is None:
             break
         decision = Decision.objects.select_for_update().get(

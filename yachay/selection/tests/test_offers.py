@@ -178,3 +178,37 @@ def test_the_admin_lists_offers_the_waiting_list_and_enrollments(
     assert client.get(f"/admin/{path}").status_code == 200
     client.force_login(users["coordinator"])
     assert client.get(f"/admin/{path}").status_code == 403
+
+
+@pytest.mark.parametrize("head", [1, 500])
+def test_promotion_matches_the_rule_over_the_whole_waiting_list(
+    published: Call, monkeypatch: pytest.MonkeyPatch, head: int
+) -> None:
+    from yachay.selection import allocation, services
+
+    monkeypatch.setattr(services, "WAITLIST_HEAD", head)
+    run = Decision.objects.first().run  # type: ignore[union-attr]
+    for offer in Offer.objects.filter(decision__gender="female").order_by("pk")[:2]:
+        Offer.objects.filter(pk=offer.pk).update(state="declined")
+        dims = services.TARGET_DIMENSIONS
+        holders = [{d: getattr(h, d) for d in dims} for h in services._seat_holders(run)]
+        waitlist = [
+            allocation.Candidate(w.position, 0.0, {d: getattr(w, d) for d in dims})
+            for w in Decision.objects.filter(outcome="waitlisted").order_by("position")
+        ]
+        targets = [
+            allocation.Target(
+                id=t["target_id"], kind=t["kind"], measure=t["measure"],
+                dimension=t["dimension"], value=t["value"], amount=t["amount"],
+            )
+            for t in run.targets
+        ]  # fmt: skip
+        expected = allocation.choose_promotion(
+            admitted=holders, waitlist=waitlist, targets=targets, admit_count=run.admit_count
+        )
+        assert expected is not None
+        promoted_app = Decision.objects.get(
+            outcome="waitlisted", position=expected.candidate_id
+        ).application_id
+        waitlist_promote(call=published, actor=SYSTEM)
+        assert Decision.objects.get(application_id=promoted_app).outcome == "admitted"

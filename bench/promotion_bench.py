@@ -105,10 +105,14 @@ def run(args: argparse.Namespace) -> int:
         publish_s = time.perf_counter() - t
         transaction.get_connection().run_on_commit = []
     waiting = Decision.objects.filter(run=run, outcome="waitlisted").count()
-    print(f"loaded {args.applicants} in {load_s:.1f} s; dry run {solve_s:.1f} s; publish {publish_s:.1f} s")
+    print(
+        f"loaded {args.applicants} in {load_s:.1f} s; dry run {solve_s:.1f} s; publish {publish_s:.1f} s"
+    )
     print(f"{len(run.admitted_ids)} admitted, {waiting} waiting")
 
-    offers = list(Offer.objects.filter(decision__run=run, state="pending").order_by("?")[: args.rounds])
+    offers = list(
+        Offer.objects.filter(decision__run=run, state="pending").order_by("?")[: args.rounds]
+    )
     promote_ms: list[float] = []
     baseline_ms: list[float] = []
     for offer in offers:

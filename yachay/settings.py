@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -243,7 +244,7 @@ LOGGING = {
 
 # Background tasks (django.tasks API): a table in our own database, run by
 # `manage.py db_worker` (make run starts one). "immediate" runs them in-process.
-TASKS = {
+TASKS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": (
             "django_tasks.backends.immediate.ImmediateBackend"

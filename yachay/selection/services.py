@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -188,7 +188,7 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
         )
         run.ineligible = ineligible  # kept even when nothing can be solved: it says why
         result = allocation.allocate(problem)
-    except allocation.SelectionError as exc:
+    except (allocation.SelectionError, allocation.SolverFailed) as exc:
         run.state = SelectionRun.State.FAILED
         run.error = (
             "\n".join(issue.message for issue in exc.issues) if hasattr(exc, "issues") else str(exc)
@@ -308,6 +308,11 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
         [Offer(decision_id=pk, expires_at=deadline) for pk in admitted], batch_size=2000
     )
     transaction.on_commit(lambda: tasks.send_run_offers.enqueue(run_id=run.pk))
+    if connection.vendor == "postgresql":
+        # Tens of thousands of rows arrived at once: give the planner fresh statistics now,
+        # not whenever autovacuum comes by, or promotion plans its joins for one row.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE selection_decision, selection_offer")
     run.state = SelectionRun.State.PUBLISHED
     run.published_at = timezone.now()
     run.save(update_fields=["state", "published_at"])
@@ -351,9 +356,12 @@ def offer_from_token(token: str) -> Offer:
         raise OfferRefused(
             _("This link is not valid. Open the link from your email as it is.")
         ) from None
+    offer_id = data.get("offer") if isinstance(data, dict) else None
+    if not isinstance(offer_id, int):
+        raise OfferRefused(_("This link is not valid. Open the link from your email as it is."))
     offer = (
         Offer.objects.select_related("decision__application__call__program", "decision__run")
-        .filter(pk=data.get("offer") if isinstance(data, dict) else None)
+        .filter(pk=offer_id)
         .first()
     )
     if offer is None:
@@ -469,8 +477,11 @@ def offers_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
 
 def _seat_holders(run: SelectionRun) -> QuerySet[Decision]:
     """Admitted decisions whose place is still held (offer pending or accepted)."""
-    return Decision.objects.filter(run=run, outcome=Decision.Outcome.ADMITTED).exclude(
-        offer__state__in=[Offer.State.DECLINED, Offer.State.EXPIRED]
+    # Every admitted decision has its offer (made at publication or promotion).
+    return Decision.objects.filter(
+        run=run,
+        outcome=Decision.Outcome.ADMITTED,
+        offer__state__in=[Offer.State.PENDING, Offer.State.ACCEPTED],
     )
 
 

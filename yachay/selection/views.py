@@ -21,7 +21,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, object] = {"offer": the_offer, "app": the_offer.decision.application}
     if request.method == "POST":
         user = request.user if request.user.is_authenticated else None
-        actor = Actor.of_user(user) if user is not None else PUBLIC  # type: ignore[arg-type]
+        actor = Actor.of_user(user) if user is not None else PUBLIC
         try:
             if request.POST.get("answer") == "accept":
                 services.offer_accept(offer=the_offer, actor=actor, user=user)

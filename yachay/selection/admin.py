@@ -12,6 +12,7 @@ from yachay.core.actors import Actor
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
+from yachay.selection.selectors import shortfall_text
 
 
 class PolicyForm(forms.ModelForm):
@@ -109,7 +110,8 @@ class SelectionRunAdmin(ProgramAdminOnly):
 
     @admin.display(description=_("cannot be met"))
     def shortfall_list(self, run: SelectionRun) -> str:
-        return format_html_join("", "<p>{}</p>", ((s["message"],) for s in run.shortfalls)) or "—"
+        texts = ((shortfall_text(s, run.targets),) for s in run.shortfalls)
+        return format_html_join("", "<p>{}</p>", texts) or "—"
 
     @admin.display(description=_("per department (eligible / admitted)"))
     def department_table(self, run: SelectionRun) -> str:

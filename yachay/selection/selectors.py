@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yachay.core.choices import Segment
 from yachay.intake.models import Application
@@ -71,3 +73,55 @@ def explain(app: Application) -> Explanation:
 
 def published_run(call: Call) -> SelectionRun | None:
     return SelectionRun.objects.filter(call=call, state=SelectionRun.State.PUBLISHED).first()
+
+
+ISSUE_MESSAGES = {
+    "no_seats": gettext_lazy("There are no seats to allocate."),
+    "no_candidates": gettext_lazy("There is no eligible applicant."),
+    "share_above_100": gettext_lazy("A target's share is above 100%."),
+    "negative_amount": gettext_lazy("A target's amount is negative."),
+    "count_not_whole": gettext_lazy("A target counting people must be a whole number."),
+    "duplicate_target": gettext_lazy("A target appears twice."),
+}
+
+
+def issue_text(code: str, fallback: str) -> str:
+    """An allocation input problem in the reader's language (English if not yet translated)."""
+    message = ISSUE_MESSAGES.get(code)
+    return str(message) if message else fallback
+
+
+SHORTFALL_MESSAGES = {
+    "not_enough_candidates": gettext_lazy(
+        "%(targets)s: %(required)s needed; only %(available)s eligible."
+    ),
+    "min_above_max": gettext_lazy(
+        "%(targets)s: the minimum (%(required)s) is above the maximum (%(available)s)."
+    ),
+    "floors_exceed_seats": gettext_lazy(
+        "%(targets)s: the minimums add up to %(required)s, with only %(available)s places."
+    ),
+    "ceilings_below_seats": gettext_lazy(
+        "%(targets)s: the maximums leave %(available)s places for %(required)s seats."
+    ),
+}
+
+
+def shortfall_text(shortfall: dict[str, Any], targets: list[dict[str, Any]]) -> str:
+    """Why targets cannot be met and by how much, in the reader's language."""
+    labels = {str(t["target_id"]): str(t["description"]) for t in targets}
+    names = "; ".join(labels.get(str(i), str(i)) for i in shortfall.get("target_ids", []))
+    required, available = int(shortfall["required"]), int(shortfall["available"])
+    params = {"targets": names, "required": required, "available": available}
+    reason = (
+        "floors_exceed_seats"
+        if shortfall.get("reason") == "above_seats"
+        else shortfall.get("reason")
+    )
+    template = SHORTFALL_MESSAGES.get(str(reason))
+    if template is not None:
+        return str(template) % params
+    return _("%(targets)s: short by %(n)s together (the targets overlap).") % {
+        "targets": names,
+        "n": required - available,
+    }

@@ -26,6 +26,7 @@ from yachay.programs.models import Call
 from yachay.selection import allocation, tasks
 from yachay.selection.eligibility import ApplicantFacts, CallRules, failed_rules
 from yachay.selection.models import Decision, Offer, SelectionPolicy, SelectionRun
+from yachay.selection.selectors import issue_text
 
 # A run left "running" this long ago died with its process; a new run may take over.
 STALE_RUN = dt.timedelta(minutes=30)
@@ -190,9 +191,8 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
         result = allocation.allocate(problem)
     except (allocation.SelectionError, allocation.SolverFailed) as exc:
         run.state = SelectionRun.State.FAILED
-        run.error = (
-            "\n".join(issue.message for issue in exc.issues) if hasattr(exc, "issues") else str(exc)
-        )
+        issues = getattr(exc, "issues", ())
+        run.error = "\n".join(issue_text(i.code, i.message) for i in issues) or str(exc)
         run.save()
         audit_record(
             actor=actor, action="selection.fail", obj=run, changes={"error": run.error[:500]}

@@ -378,3 +378,24 @@ def test_a_coordinator_sees_the_explanation_for_their_departments(
             f"/admin/intake/application/{lima.pk}/change/", follow=True
         ).content.decode()
     )
+
+
+def test_shortfalls_read_in_spanish_on_the_run_screen(
+    client: Client, closed_call: Call, users: dict[str, Any]
+) -> None:
+    Target.objects.create(
+        program=closed_call.program,
+        kind="min",
+        measure="count",
+        amount=Decimal(5),
+        dimension="department",
+        value="08",
+    )
+    run = selection_dry_run(call=closed_call, actor=SYSTEM)
+    client.force_login(users["admin"])
+    html = client.get(f"/admin/selection/selectionrun/{run.pk}/change/").content.decode()
+    assert "se necesitan 5; solo 2 elegibles" in html
+    Call.objects.filter(pk=closed_call.pk).update(seats=0)
+    closed_call.refresh_from_db()
+    failed = selection_dry_run(call=closed_call, actor=SYSTEM)
+    assert "No hay vacantes" in failed.error

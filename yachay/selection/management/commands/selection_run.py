@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from yachay.core.actors import SYSTEM
 from yachay.programs.models import Call
 from yachay.selection.models import SelectionRun
+from yachay.selection.selectors import shortfall_text
 from yachay.selection.services import SelectionRefused, selection_dry_run, selection_publish
 
 
@@ -34,7 +35,7 @@ def print_run(write: Any, run: SelectionRun) -> None:
                 f"{row['admitted']:>9}  {met}"
             )
     for s in run.shortfalls:
-        write(f"  cannot be met: {s['message']}")
+        write(f"  cannot be met: {shortfall_text(s, run.targets)}")
     if run.departments:
         write(
             "  per department (eligible / admitted): "

@@ -31,6 +31,19 @@ class ProgramAdminOnly(admin.ModelAdmin):
         return self.has_module_permission(request)
 
 
+class ReadOnlyProgramAdmin(ProgramAdminOnly):
+    """Records written by services (audit, selection, offers): program admins read them only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(ProgramAdminOnly, BaseUserAdmin):
     list_display = ("username", "email", "role", "departments", "is_active")

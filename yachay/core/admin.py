@@ -2,22 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from yachay.accounts.admin import ProgramAdminOnly
+from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.core.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ProgramAdminOnly):
+class AuditEventAdmin(ReadOnlyProgramAdmin):
     list_display = ("created_at", "actor_label", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor_label")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ProgramAdminOnly
+from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.core.actors import Actor
 from yachay.programs.models import Call
 from yachay.selection import services
@@ -76,7 +76,7 @@ def target_table(run: SelectionRun) -> str:
 
 
 @admin.register(SelectionRun)
-class SelectionRunAdmin(ProgramAdminOnly):
+class SelectionRunAdmin(ReadOnlyProgramAdmin):
     list_display = (
         "id",
         "call",
@@ -121,15 +121,6 @@ class SelectionRunAdmin(ProgramAdminOnly):
             ((d, c["eligible"], c["admitted"]) for d, c in sorted(run.departments.items())),
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
     @admin.action(description=_("Publish the selected dry run"))
     def publish(self, request: HttpRequest, queryset: QuerySet[SelectionRun]) -> None:
         if queryset.count() != 1:
@@ -148,7 +139,7 @@ class SelectionRunAdmin(ProgramAdminOnly):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ProgramAdminOnly):
+class DecisionAdmin(ReadOnlyProgramAdmin):
     list_display = ("application", "outcome", "position", "priority", "decided_at")
     list_filter = ("outcome", "run__call")
     list_select_related = ("application",)
@@ -163,15 +154,6 @@ class DecisionAdmin(ProgramAdminOnly):
         "rules",
         "decided_at",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.action(description=_("Run selection (dry run) for the selected call"))
@@ -202,18 +184,9 @@ _call_admin.actions = [*(_call_admin.actions or []), dry_run]
 
 
 @admin.register(Offer)
-class OfferAdmin(ProgramAdminOnly):
+class OfferAdmin(ReadOnlyProgramAdmin):
     list_display = ("decision", "state", "promoted", "created_at", "expires_at", "responded_at")
     list_filter = ("state", "promoted", "decision__run__call")
     list_select_related = ("decision__application",)
     search_fields = ("decision__application__reference",)
     readonly_fields = ("decision", "state", "promoted", "created_at", "expires_at", "responded_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

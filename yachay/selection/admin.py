@@ -12,7 +12,7 @@ from yachay.core.actors import Actor
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
-from yachay.selection.selectors import shortfall_text
+from yachay.selection.selectors import shortfall_text, target_description
 
 
 class PolicyForm(forms.ModelForm):
@@ -57,7 +57,7 @@ def target_table(run: SelectionRun) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                r["description"],
+                target_description(r),
                 r["bound"],
                 r["eligible"],
                 r["admitted"],

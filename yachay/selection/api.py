@@ -13,7 +13,7 @@ from yachay.intake.api import ApiKeyAuth
 from yachay.intake.schemas import Detail
 from yachay.programs.models import Call
 from yachay.selection import services
-from yachay.selection.selectors import published_run
+from yachay.selection.selectors import published_run, target_description
 
 
 class TargetRowOut(Schema):
@@ -77,7 +77,8 @@ def selection_summary(request: HttpRequest, call_slug: str) -> dict[str, Any]:
         "ineligible": len(run.ineligible), "seed": run.seed, "mode": run.mode,
         "policy": run.policy, "solver": run.solver, "objective": run.objective,
         "total_shortfall": run.total_shortfall, "decisions_hash": run.decisions_hash,
-        "inputs_hash": run.inputs_hash, "targets": run.targets,
+        "inputs_hash": run.inputs_hash,
+        "targets": [row | {"description": target_description(row)} for row in run.targets],
     }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from yachay.core.choices import Segment
 from yachay.intake.models import Application
-from yachay.programs.models import Call
+from yachay.programs.models import Call, Target
 from yachay.selection.eligibility import RULE_MESSAGES
 from yachay.selection.models import Decision, SelectionRun
 
@@ -107,9 +108,21 @@ SHORTFALL_MESSAGES = {
 }
 
 
+def target_description(row: dict[str, Any]) -> str:
+    """A stored target row as a sentence in the reader's language: "al menos 50% mujer"."""
+    target = Target(
+        kind=row["kind"],
+        measure=row["measure"],
+        amount=Decimal(str(row["amount"])),
+        dimension=row["dimension"],
+        value=row["value"],
+    )
+    return str(target)
+
+
 def shortfall_text(shortfall: dict[str, Any], targets: list[dict[str, Any]]) -> str:
     """Why targets cannot be met and by how much, in the reader's language."""
-    labels = {str(t["target_id"]): str(t["description"]) for t in targets}
+    labels = {str(t["target_id"]): target_description(t) for t in targets}
     names = "; ".join(labels.get(str(i), str(i)) for i in shortfall.get("target_ids", []))
     required, available = int(shortfall["required"]), int(shortfall["available"])
     params = {"targets": names, "required": required, "available": available}

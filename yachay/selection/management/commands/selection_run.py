@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from yachay.core.actors import SYSTEM
 from yachay.programs.models import Call
 from yachay.selection.models import SelectionRun
-from yachay.selection.selectors import shortfall_text
+from yachay.selection.selectors import shortfall_text, target_description
 from yachay.selection.services import SelectionRefused, selection_dry_run, selection_publish
 
 
@@ -31,7 +31,7 @@ def print_run(write: Any, run: SelectionRun) -> None:
         for row in run.targets:
             met = "yes" if row["met"] else f"NO (short {row['shortfall']})"
             write(
-                f"  {row['description'][:48]:<48} {row['bound']:>7} {row['eligible']:>9} "
+                f"  {target_description(row)[:48]:<48} {row['bound']:>7} {row['eligible']:>9} "
                 f"{row['admitted']:>9}  {met}"
             )
     for s in run.shortfalls:

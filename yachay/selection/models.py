@@ -16,6 +16,9 @@ CRITERIA = {
     "outside_lima": _("lives outside Lima Metropolitana and Callao"),
     "low_digital": _("low digital skills (level 1 or 2)"),
     "sme_owner": _("owns a MYPE"),
+    # We do not ask for the size of the business; a RUC of a natural person (prefix 10)
+    # is the usual form of a micro-enterprise in Peru, so it stands in for it.
+    "micro": _("micro-enterprise (RUC of a natural person, prefix 10)"),
 }
 
 

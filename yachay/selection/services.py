@@ -56,6 +56,7 @@ def _criteria(app: dict[str, Any]) -> dict[str, bool]:
         "outside_lima": ubigeo.department_group(app["ubigeo"]) == ubigeo.REST_OF_PERU,
         "low_digital": app["digital_level"] <= 2,
         "sme_owner": app["segment"] == "sme_owner",
+        "micro": app["ruc"].startswith("10"),
     }
 
 

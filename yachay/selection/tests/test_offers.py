@@ -214,3 +214,14 @@ def test_promotion_matches_the_rule_over_the_whole_waiting_list(
         ).application_id
         waitlist_promote(call=published, actor=SYSTEM)
         assert Decision.objects.get(application_id=promoted_app).outcome == "admitted"
+
+
+def test_the_offer_email_has_an_accept_and_a_decline_link(client: Client, published: Call) -> None:
+    body = str(mail.outbox[0].body)
+    accept = re.search(r"(/ofertas/\S+/\?respuesta=aceptar)", body)
+    decline = re.search(r"(/ofertas/\S+/\?respuesta=rechazar)", body)
+    assert accept and decline
+    page = client.get(decline.group(1)).content.decode()
+    # the answer the link asked for comes first
+    assert page.index('value="decline"') < page.index('value="accept"')
+    assert Offer.objects.filter(state="pending").count() == 6  # opening a link answers nothing

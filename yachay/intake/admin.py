@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
@@ -32,7 +33,7 @@ class DepartmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyProgramAdmin):
     """Read-only: intake writes applications; nobody edits what a person declared.
 
     Program admins see all; a coordinator sees only their departments, so a
@@ -77,12 +78,3 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return self._may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yachay.accounts.models import Role, User
+from yachay.accounts.models import Role
 from yachay.accounts.services import user_create
 from yachay.cohorts.models import Enrollment
 from yachay.core import ubigeo
@@ -405,7 +405,10 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
     offer = _locked(offer)
     _check_answerable(offer, user=user)
     app = offer.decision.application
-    learner = User.objects.filter(role=Role.LEARNER, email__iexact=app.email).first()
+    # The same person (same DNI) keeps one account across calls; an email address alone is
+    # not a person: families and small businesses share one.
+    previous = Enrollment.objects.filter(application__dni=app.dni).select_related("user").first()
+    learner = previous.user if previous is not None else None
     if learner is None:
         learner = user_create(
             username=f"learner-{app.reference.lower()}",

@@ -225,3 +225,17 @@ def test_the_offer_email_has_an_accept_and_a_decline_link(client: Client, publis
     # the answer the link asked for comes first
     assert page.index('value="decline"') < page.index('value="accept"')
     assert Offer.objects.filter(state="pending").count() == 6  # opening a link answers nothing
+
+
+def test_two_people_sharing_an_email_get_two_accounts(client: Client, published: Call) -> None:
+    first, second = list(Offer.objects.order_by("pk")[:2])
+    from yachay.intake.models import Application
+
+    Application.objects.filter(pk=second.decision.application_id).update(
+        email=first.decision.application.email
+    )
+    second.refresh_from_db()
+    client.post(f"/ofertas/{offer_token(first)}/", {"answer": "accept"})
+    client.post(f"/ofertas/{offer_token(second)}/", {"answer": "accept"})
+    users = set(Enrollment.objects.values_list("user_id", flat=True))
+    assert Enrollment.objects.count() == 2 and len(users) == 2

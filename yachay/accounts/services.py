@@ -108,6 +108,20 @@ def login_link_send(*, user_id: int) -> None:
     send_mail(subject, body, None, [user.email], fail_silently=False)
 
 
+def login_link_request(*, email: str) -> int:
+    """Queue a sign-in link for every active learner with this address; how many."""
+    from yachay.selection import tasks  # the task module imports services: import late
+
+    ids = list(
+        User.objects.filter(role=Role.LEARNER, is_active=True, email__iexact=email).values_list(
+            "pk", flat=True
+        )
+    )
+    for user_id in ids:
+        transaction.on_commit(lambda u=user_id: tasks.send_login_link.enqueue(user_id=u))  # type: ignore[misc]
+    return len(ids)
+
+
 def user_from_login_link(uidb64: str, token: str) -> User | None:
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())

@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from yachay.accounts.services import user_from_login_link
+from yachay.accounts.forms import LoginLinkRequestForm
+from yachay.accounts.services import login_link_request, user_from_login_link
 from yachay.core.http import ratelimit
 
 
@@ -23,7 +24,19 @@ def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
     return render(request, "accounts/login_link.html", {"user_to_login": user})
 
 
-@login_required(login_url="/")
+@require_http_methods(["GET", "POST"])
+@ratelimit("login_request", "YACHAY_RATELIMIT_STATUS")
+def request_login_link(request: HttpRequest) -> HttpResponse:
+    """A new sign-in link by email. The answer is the same whether or not the address is
+    known, so the page cannot be used to find out who is enrolled."""
+    form = LoginLinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login_link_request(email=form.cleaned_data["email"])
+        return render(request, "accounts/login_request.html", {"sent": True})
+    return render(request, "accounts/login_request.html", {"form": form})
+
+
+@login_required(login_url="/entrar/")
 def me(request: HttpRequest) -> HttpResponse:
     enrollments = request.user.enrollments.select_related("application__call__program")  # type: ignore[union-attr]
     return render(request, "accounts/me.html", {"enrollments": enrollments})

@@ -56,9 +56,14 @@ Classes
 
 Learners with the same (department, preferred modality, slot set, segment) have identical
 feasible cohorts and scores, so the model works on these *classes* (a few hundred to two
-thousand for 20,000 learners) rather than on learners: variable ``x[k, c]`` is how many of
-class ``k`` go to cohort ``c``. The members of a class are then handed out in id order to its
-cohorts in cohort-id order, so the result depends only on the input, not on its order.
+thousand for 20,000 learners) rather than on learners: variable ``x[k, g]`` is how many of
+class ``k`` go to cohort group ``g`` (below). The members of a class are then handed out in
+id order to its groups in order, so the result depends only on the input, not on its order.
+
+Likewise, cohorts alike in everything a learner sees (modality, department, slot,
+audience) form one *group* in the model, with the group's free places as capacity; the
+learners a group receives fill its cohorts in id order. With 600 cohorts this cuts the
+model from ~300,000 class-cohort variables to ~45,000 (a solve of ~3 s instead of minutes).
 
 Keeping existing placements
 ===========================
@@ -90,7 +95,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -450,32 +455,43 @@ def assign(
             members[_key(lr)].append(lr)
     keys = sorted(members, key=_class_order)
     index = _CohortIndex(cohorts)
-    col = {c.id: j for j, c in enumerate(cohorts)}
-    room = [c.capacity - used[c.id] for c in cohorts]
+    room = {c.id: c.capacity - used[c.id] for c in cohorts}
+    # Cohorts alike in everything a learner sees form a group; each group stands in the
+    # model as one cohort, whose id is its position and whose capacity is the group's room.
+    alike: dict[tuple[str, str | None, str, frozenset[str]], list[Cohort]] = defaultdict(list)
+    for c in cohorts:
+        alike[(c.modality, c.department, c.slot, c.audience)].append(c)
+    groups = list(alike.values())
+    reps = [replace(g[0], id=j, capacity=sum(room[c.id] for c in g)) for j, g in enumerate(groups)]
+    group_index = _CohortIndex(reps)
     sizes = [len(members[k]) for k in keys]
     arcs: list[tuple[int, int]] = []
     scores: list[int] = []
-    arc_cohort: list[Cohort] = []
     for k, key in enumerate(keys):
-        for c, score, _ in _arcs(key, index):
-            arcs.append((k, col[c.id]))
+        for rep, score, _ in _arcs(key, group_index):
+            arcs.append((k, rep.id))
             scores.append(score)
-            arc_cohort.append(c)
 
-    placed_max = _max_flow(sizes, arcs, room)
+    group_room = [rep.capacity for rep in reps]
+    placed_max = _max_flow(sizes, arcs, group_room)
     counts: list[int] = [0] * len(arcs)
     how = "nothing to place"
     if placed_max:
-        counts, how = _best_score(sizes, arcs, scores, room, placed_max)
+        counts, how = _best_score(sizes, arcs, scores, group_room, placed_max)
 
+    # Hand out: a class's members in id order to its groups in order, and within a group,
+    # cohorts filled in id order.
     placements = dict(kept)
     handed: dict[int, int] = defaultdict(int)  # class -> members handed out so far
+    filling = [0] * len(groups)  # group -> position of the cohort being filled
     for a, n in enumerate(counts):
-        if n <= 0:
-            continue
-        k, _ = arcs[a]
+        k, j = arcs[a]
         for lr in members[keys[k]][handed[k] : handed[k] + n]:
-            placements[lr.id] = arc_cohort[a].id
+            while room[groups[j][filling[j]].id] <= 0:
+                filling[j] += 1
+            cid = groups[j][filling[j]].id
+            placements[lr.id] = cid
+            room[cid] -= 1
         handed[k] += n
 
     unplaced: list[tuple[int, Reason]] = []
@@ -496,6 +512,7 @@ def assign(
         f"max flow (scipy.sparse.csgraph) + {how}",
         {
             "classes": len(keys),
+            "cohort_groups": len(groups),
             "arcs": len(arcs),
             "max_placeable": placed_max,
             "reoptimise": reoptimise,
@@ -536,9 +553,7 @@ def greedy_first_fit(learners: Sequence[Learner], cohorts: Sequence[Cohort]) -> 
         else:
             placements[lr.id] = chosen.id
             room[chosen.id] -= 1
-    return _result(
-        learners, by_id, placements, unplaced, {}, started, "greedy first-fit", {}
-    )
+    return _result(learners, by_id, placements, unplaced, {}, started, "greedy first-fit", {})
 
 
 def _result(

@@ -12,23 +12,8 @@ from yachay.core.http import rate_limited
 from yachay.intake.api import ApiKeyAuth
 from yachay.intake.schemas import Detail
 from yachay.programs.models import Call
-from yachay.selection import services
+from yachay.selection import allocation, services
 from yachay.selection.selectors import published_run, target_description
-
-
-class TargetRowOut(Schema):
-    target_id: str
-    description: str
-    kind: str
-    measure: str
-    dimension: str
-    value: str
-    amount: str
-    bound: int
-    eligible: int
-    admitted: int
-    met: bool
-    shortfall: int
 
 
 class SelectionOut(Schema):
@@ -48,7 +33,7 @@ class SelectionOut(Schema):
     total_shortfall: int
     decisions_hash: str
     inputs_hash: str
-    targets: list[TargetRowOut]
+    targets: list[allocation.TargetRow]  # the run's target table, as the solver wrote it
 
 
 class OfferOut(Schema):

@@ -4,7 +4,97 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yachay.core.choices import Schedule
 from yachay.intake.models import Application
+from yachay.programs.models import Call, Track
+
+
+class Cohort(models.Model):
+    """A group of learners of one track who learn together at one schedule slot."""
+
+    class Modality(models.TextChoices):
+        VIRTUAL = "virtual", _("virtual")
+        IN_PERSON = "in_person", _("in person")
+        HYBRID = "hybrid", _("hybrid")
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="cohorts"
+    )
+    track = models.ForeignKey(
+        Track, verbose_name=_("track"), on_delete=models.PROTECT, related_name="cohorts"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
+    department = models.CharField(
+        _("department"),
+        max_length=2,
+        blank=True,
+        help_text=_("INEI code; for in-person and hybrid cohorts."),
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    slot = models.CharField(_("schedule slot"), max_length=10, choices=Schedule.choices)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructors"),
+        blank=True,
+        related_name="cohorts_taught",
+    )
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["call", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from yachay.core import ubigeo
+
+        errors: dict[str, object] = {}
+        if self.modality == self.Modality.VIRTUAL and self.department:
+            errors["department"] = _("A virtual cohort has no department.")
+        if self.modality != self.Modality.VIRTUAL and not ubigeo.exists(self.department or "-"):
+            errors["department"] = _(
+                "An in-person or hybrid cohort needs the department of its venue."
+            )
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The cohort cannot end before it starts.")
+        if self.pk and self.capacity is not None:
+            placed = self.enrollments.count()
+            if self.capacity < placed:
+                errors["capacity"] = _(
+                    "%(n)d learners are already in this cohort; move some before lowering its "
+                    "capacity below that."
+                ) % {"n": placed}
+        if errors:
+            raise ValidationError(errors)
+
+
+class Session(models.Model):
+    """One live session of a cohort."""
+
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    topic = models.CharField(_("topic"), max_length=200)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    meeting_url = models.URLField(_("meeting link"), blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: {self.topic}"
 
 
 class Enrollment(models.Model):
@@ -15,6 +105,9 @@ class Enrollment(models.Model):
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("waiting for a cohort")
+        ACTIVE = "active", _("in a cohort")
+        COMPLETED = "completed", _("completed")
+        DROPPED = "dropped", _("dropped")
 
     application = models.OneToOneField(
         Application,
@@ -32,6 +125,15 @@ class Enrollment(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.WAITING
     )
     created_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    cohort = models.ForeignKey(
+        Cohort,
+        verbose_name=_("cohort"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrollment")

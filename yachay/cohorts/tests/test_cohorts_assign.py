@@ -1,0 +1,124 @@
+"""Assignment on the database: waiting enrollments placed in cohorts, reasons in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+
+from yachay.accounts.models import Role
+from yachay.accounts.services import user_create
+from yachay.cohorts.models import Cohort, Enrollment
+from yachay.cohorts.services import cohorts_assign
+from yachay.core.actors import SYSTEM
+from yachay.core.models import AuditEvent
+from yachay.programs.models import Call, Track
+from yachay.selection.tests.test_selection_runs import submit
+
+# (ubigeo, modality, schedules, segment)
+PEOPLE = [
+    ("080101", "in_person", ["evening"], "entrepreneur"),
+    ("080101", "in_person", ["evening"], "entrepreneur"),
+    ("080101", "virtual", ["morning"], "sme_owner"),
+    ("030101", "in_person", ["evening"], "entrepreneur"),  # Apurímac: no cohort there
+    ("150101", "virtual", ["weekend"], "sme_expert"),
+]
+
+
+@pytest.fixture
+def enrolled(call: Call) -> list[Enrollment]:
+    call.ruc_required_segments = []
+    call.save()
+    out = []
+    for i, (ubigeo, modality, schedules, segment) in enumerate(PEOPLE):
+        app = submit(call, i, "female", ubigeo, segment, None)
+        app.modality, app.schedules = modality, schedules
+        app.save()
+        user = user_create(
+            username=f"l{i}", email=f"l{i}@example.pe", role=Role.LEARNER, actor=SYSTEM
+        )
+        out.append(Enrollment.objects.create(application=app, user=user))
+    return out
+
+
+@pytest.fixture
+def cohorts(call: Call) -> dict[str, Cohort]:
+    track = Track.objects.create(program=call.program, name="IA para tu negocio", slug="ia")
+    common = {
+        "call": call,
+        "track": track,
+        "starts_on": dt.date(2027, 3, 1),
+        "ends_on": dt.date(2027, 5, 1),
+    }
+    cusco = Cohort.objects.create(
+        name="Cusco noche",
+        modality="in_person",
+        department="08",
+        slot="evening",
+        capacity=2,
+        **common,
+    )
+    online = Cohort.objects.create(
+        name="Virtual mañana", modality="virtual", slot="morning", capacity=30, **common
+    )
+    return {"cusco": cusco, "online": online}
+
+
+def test_it_places_who_it_can_and_says_why_not_for_the_rest(
+    enrolled: list[Enrollment], cohorts: dict[str, Cohort], call: Call
+) -> None:
+    report = cohorts_assign(call=call, actor=SYSTEM)
+    assert report.placed == 3
+    by_ref = {
+        e.application.reference: e
+        for e in Enrollment.objects.select_related("application", "cohort")
+    }
+    cusco = [e for e in by_ref.values() if e.cohort == cohorts["cusco"]]
+    assert len(cusco) == 2 and all(e.status == "active" for e in cusco)
+    reasons = {e.application.ubigeo: why for e, why in report.unplaced}
+    assert "No hay cohorte presencial en Apurímac" in reasons["030101"]
+    assert "fin de semana" in reasons["150101"]
+    assert AuditEvent.objects.filter(action="enrollment.assign").count() == 3
+
+
+def test_a_second_run_keeps_placements_unless_asked_to_reoptimise(
+    enrolled: list[Enrollment], cohorts: dict[str, Cohort], call: Call
+) -> None:
+    cohorts_assign(call=call, actor=SYSTEM)
+    again = cohorts_assign(call=call, actor=SYSTEM)
+    assert again.moved == 0 and again.figures.kept == 3
+    assert cohorts_assign(call=call, actor=SYSTEM, reoptimise=True).placed == 3
+
+
+def test_lowering_a_cohorts_capacity_below_its_learners_is_refused(
+    enrolled: list[Enrollment], cohorts: dict[str, Cohort], call: Call
+) -> None:
+    cohorts_assign(call=call, actor=SYSTEM)
+    cohort = cohorts["cusco"]
+    cohort.capacity = 1
+    with pytest.raises(ValidationError, match="2"):
+        cohort.full_clean()
+
+
+def test_the_command_prints_placed_and_unplaced_with_reasons(
+    enrolled: list[Enrollment], cohorts: dict[str, Cohort], call: Call
+) -> None:
+    out = StringIO()
+    call_command("cohorts_assign", call.slug, stdout=out)
+    text = out.getvalue()
+    assert "placed 3 of 5" in text and text.count("unplaced") == 2
+
+
+def test_the_admin_shows_cohorts_to_program_admins_only(
+    client: Client, cohorts: dict[str, Cohort], users: dict[str, Any]
+) -> None:
+    client.force_login(users["admin"])
+    assert client.get("/admin/cohorts/cohort/").status_code == 200
+    assert client.get(f"/admin/cohorts/cohort/{cohorts['cusco'].pk}/change/").status_code == 200
+    client.force_login(users["coordinator"])
+    assert client.get("/admin/cohorts/cohort/").status_code == 403

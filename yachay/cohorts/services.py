@@ -14,6 +14,7 @@ from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import Modality, Schedule
 from yachay.core.models import AuditEvent
+from yachay.core.services import audit_event
 from yachay.programs.models import Call
 
 
@@ -82,18 +83,32 @@ def cohorts_assign(*, call: Call, actor: Actor, reoptimise: bool = False) -> Ass
     result = assignment.assign(learners, plain, reoptimise=reoptimise)
     now = timezone.now()
     changed: list[Enrollment] = []
-    events: list[AuditEvent] = []
+    events: list[AuditEvent] = []  # one per changed enrollment, written in bulk
     by_id = {e.pk: e for e in enrollments}
     for learner_id, cohort_id in result.placements.items():
         e = by_id[learner_id]
         if e.cohort_id != cohort_id or e.status != Enrollment.Status.ACTIVE:
-            events.append(_event(actor, e, e.cohort_id, cohort_id))
+            events.append(
+                audit_event(
+                    actor=actor,
+                    action="enrollment.assign",
+                    obj=e,
+                    changes={"cohort": [e.cohort_id, cohort_id]},
+                )
+            )
             e.cohort_id, e.status, e.status_changed_at = cohort_id, Enrollment.Status.ACTIVE, now
             changed.append(e)
     for learner_id, _reason in result.unplaced:
         e = by_id[learner_id]
         if e.cohort_id is not None or e.status != Enrollment.Status.WAITING:
-            events.append(_event(actor, e, e.cohort_id, None))
+            events.append(
+                audit_event(
+                    actor=actor,
+                    action="enrollment.assign",
+                    obj=e,
+                    changes={"cohort": [e.cohort_id, None]},
+                )
+            )
             e.cohort_id, e.status, e.status_changed_at = None, Enrollment.Status.WAITING, now
             changed.append(e)
     Enrollment.objects.bulk_update(
@@ -103,16 +118,4 @@ def cohorts_assign(*, call: Call, actor: Actor, reoptimise: bool = False) -> Ass
     unplaced = [(by_id[i], reason_text(r)) for i, r in result.unplaced]
     return AssignmentReport(
         placed=len(result.placements), moved=len(changed), unplaced=unplaced, figures=result.figures
-    )
-
-
-def _event(actor: Actor, e: Enrollment, old: int | None, new: int | None) -> AuditEvent:
-    # One row per changed enrollment, written in bulk in the same transaction.
-    return AuditEvent(
-        actor=actor.user,
-        actor_label=actor.label,
-        action="enrollment.assign",
-        object_type=Enrollment._meta.label_lower,
-        object_id=str(e.pk),
-        changes={"cohort": [old, new]},
     )

@@ -49,11 +49,11 @@ def policy_for(call: Call) -> SelectionPolicy:
     return policy
 
 
-def _criteria(app: dict[str, Any]) -> dict[str, bool]:
+def _criteria(app: dict[str, Any], group: str) -> dict[str, bool]:
     return {
         "woman": app["gender"] == "female",
         "woman_led": app["woman_led"] is True,
-        "outside_lima": ubigeo.department_group(app["ubigeo"]) == ubigeo.REST_OF_PERU,
+        "outside_lima": group == ubigeo.REST_OF_PERU,
         "low_digital": app["digital_level"] <= 2,
         "sme_owner": app["segment"] == "sme_owner",
         "micro": app["ruc"].startswith("10"),
@@ -99,7 +99,8 @@ def build_problem(
         if failed:
             ineligible[str(app["id"])] = failed
             continue
-        met = _criteria(app)
+        group = ubigeo.department_group(app["ubigeo"])
+        met = _criteria(app, group)
         priority = (
             sum(w for c, w in weights.items() if met.get(c))
             if kind == SelectionPolicy.Kind.SCORE
@@ -111,7 +112,7 @@ def build_problem(
                 float(priority),
                 {
                     "gender": app["gender"],
-                    "department_group": ubigeo.department_group(app["ubigeo"]),
+                    "department_group": group,
                     "department": app["ubigeo"][:2],
                     "segment": app["segment"],
                 },

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from yachay.cohorts.api import router as cohorts_router
 from yachay.intake.api import router as intake_router
 from yachay.selection.api import router as selection_router
 
@@ -54,3 +55,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/", intake_router)
 api.add_router("/", selection_router)
+api.add_router("/", cohorts_router)

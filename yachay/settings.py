@@ -215,6 +215,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Yachay <no-reply@yach
 YACHAY_RATELIMIT_FORM = os.environ.get("YACHAY_RATELIMIT_FORM", "20/60")
 YACHAY_RATELIMIT_API = os.environ.get("YACHAY_RATELIMIT_API", "600/60")
 YACHAY_RATELIMIT_STATUS = os.environ.get("YACHAY_RATELIMIT_STATUS", "10/60")
+# Check-in to a live session opens this many minutes before it starts and closes this many
+# after it ends; a learner checking in more than LATE minutes after the start is "late".
+YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)
+YACHAY_CHECKIN_GRACE_MINUTES = env_int("YACHAY_CHECKIN_GRACE_MINUTES", 15)
+YACHAY_CHECKIN_LATE_MINUTES = env_int("YACHAY_CHECKIN_LATE_MINUTES", 10)
+# Wrong check-in codes one learner may type per window ("<count>/<seconds>"), whatever their
+# address: a whole venue shares one address, and a 6-digit code must not be guessable.
+YACHAY_CHECKIN_WRONG_CODES = os.environ.get("YACHAY_CHECKIN_WRONG_CODES", "5/600")
 # How many reverse proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
 YACHAY_TRUSTED_PROXIES = env_int("YACHAY_TRUSTED_PROXIES", 0)
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("lugares/<str:code>.json", core_views.places, name="places"),
     path("ofertas/<str:token>/", selection_views.offer, name="offer"),
     path("", include("yachay.accounts.urls")),
+    path("", include("yachay.cohorts.urls")),
     path("", include("yachay.intake.urls")),
 ]

@@ -34,6 +34,11 @@ class User(AbstractUser):
         return self.is_superuser or self.role == Role.ADMIN
 
     @property
+    def works_with_cohorts(self) -> bool:
+        """Instructors, coordinators and program admins have the cohort pages."""
+        return self.is_program_admin or self.role in {Role.INSTRUCTOR, Role.COORDINATOR}
+
+    @property
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR and not self.is_superuser
 

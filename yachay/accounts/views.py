@@ -4,6 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from yachay.accounts.forms import LoginLinkRequestForm
@@ -38,5 +39,21 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="/entrar/")
 def me(request: HttpRequest) -> HttpResponse:
-    enrollments = request.user.enrollments.select_related("application__call__program")  # type: ignore[union-attr]
-    return render(request, "accounts/me.html", {"enrollments": enrollments})
+    """A learner's place: their cohort, its sessions, check-in when one is open."""
+    from yachay.cohorts import selectors, services
+
+    user = request.user
+    enrollments = list(selectors.learner_enrollments(user))  # type: ignore[arg-type]
+    now = timezone.now()
+    open_ids = set()
+    for e in enrollments:
+        for s in e.cohort.sessions.all() if e.cohort else ():
+            opens, closes = services.checkin_window(s)
+            if opens <= now <= closes:
+                open_ids.add(s.pk)
+    context = {
+        "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
+        "open_ids": open_ids,
+        "staff": user.works_with_cohorts,  # type: ignore[union-attr]
+    }
+    return render(request, "accounts/me.html", context)

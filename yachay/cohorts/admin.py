@@ -5,7 +5,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from yachay.accounts.admin import ProgramAdminOnly
-from yachay.cohorts.models import Cohort, Enrollment, Session
+from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 
 
 class SessionInline(admin.TabularInline):
@@ -45,4 +45,21 @@ class EnrollmentAdmin(ProgramAdminOnly):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ProgramAdminOnly):
+    """Read-only: attendance is taken on the session page (code, marks, roster), audited."""
+
+    list_display = ("enrollment", "session", "status", "method", "recorded_at", "recorded_by")
+    list_filter = ("status", "method", "session__cohort")
+    list_select_related = ("enrollment__application", "session__cohort", "recorded_by")
+    search_fields = ("enrollment__application__reference",)
+    readonly_fields = (*list_display, "note")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

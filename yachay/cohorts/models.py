@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +78,10 @@ class Cohort(models.Model):
             raise ValidationError(errors)
 
 
+def new_checkin_secret() -> str:
+    return secrets.token_hex(20)
+
+
 class Session(models.Model):
     """One live session of a cohort."""
 
@@ -87,6 +93,8 @@ class Session(models.Model):
     topic = models.CharField(_("topic"), max_length=200)
     place = models.CharField(_("place"), max_length=200, blank=True)
     meeting_url = models.URLField(_("meeting link"), blank=True)
+    # The key of the rotating check-in code (cohorts.checkin); never shown, never in the API.
+    checkin_secret = models.CharField(max_length=40, default=new_checkin_secret, editable=False)
 
     class Meta:
         verbose_name = _("session")
@@ -95,6 +103,12 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort}: {self.topic}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A session must end after it starts.")})
 
 
 class Enrollment(models.Model):
@@ -141,3 +155,61 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} ({self.get_status_display()})"
+
+
+class Attendance(models.Model):
+    """Whether a learner attended one session, how it was recorded and by whom.
+
+    One row per (enrollment, session): the unique constraint is what makes a check-in
+    count exactly once, even when a phone sends it twice at the same moment.
+    """
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("present")
+        LATE = "late", _("late")
+        ABSENT = "absent", _("absent")
+        EXCUSED = "excused", _("excused")
+
+    class Method(models.TextChoices):
+        CODE = "code", _("code typed by the learner")
+        QR = "qr", _("QR code scanned by the learner")
+        MANUAL = "manual", _("marked by hand")
+        ROSTER = "roster", _("roster uploaded")
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    #: Statuses that count as attending, for completion.
+    ATTENDED = (Status.PRESENT, Status.LATE)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "session"], name="attendance_once_per_session"
+            )
+        ]
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} @ {self.session_id}: {self.status}"

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from yachay.cohorts import assignment
-from yachay.cohorts.models import Cohort, Enrollment
+from yachay.accounts.models import User
+from yachay.cohorts import assignment, checkin, roster
+from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import Modality, Schedule
+from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
-from yachay.core.services import audit_event
+from yachay.core.services import audit_event, audit_record
 from yachay.programs.models import Call
 
 
@@ -115,7 +122,268 @@ def cohorts_assign(*, call: Call, actor: Actor, reoptimise: bool = False) -> Ass
         changed, ["cohort", "status", "status_changed_at"], batch_size=2000
     )
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+    placed_ids = [e.pk for e in changed if e.cohort_id is not None]
+    if placed_ids:
+        from yachay.cohorts.tasks import send_cohort_emails
+
+        transaction.on_commit(lambda: send_cohort_emails.enqueue(enrollment_ids=placed_ids))
     unplaced = [(by_id[i], reason_text(r)) for i, r in result.unplaced]
     return AssignmentReport(
         placed=len(result.placements), moved=len(changed), unplaced=unplaced, figures=result.figures
     )
+
+
+# --- Attendance -------------------------------------------------------------------------
+
+
+class CheckinRefused(Exception):
+    """A check-in that cannot be recorded; ``message`` is for the learner, translated."""
+
+    def __init__(self, code: str, message: str, status: int, wait: int = 0) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status, self.wait = code, message, status, wait
+
+
+def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
+    """When check-in opens and closes for this session."""
+    opens = session.starts_at - dt.timedelta(minutes=settings.YACHAY_CHECKIN_OPENS_MINUTES)
+    closes = session.ends_at + dt.timedelta(minutes=settings.YACHAY_CHECKIN_GRACE_MINUTES)
+    return opens, closes
+
+
+def _wrong_codes_key(user_id: int) -> str:
+    _limit, seconds = parse_rate(settings.YACHAY_CHECKIN_WRONG_CODES)
+    return f"checkin-wrong:{user_id}:{int(time.time() // max(seconds, 1))}"
+
+
+def _already(att: Attendance) -> CheckinRefused:
+    when = formats.time_format(timezone.localtime(att.recorded_at), "H:i")
+    return CheckinRefused(
+        "already_recorded",
+        _("Your attendance to this session is already recorded (%(status)s, %(time)s).")
+        % {"status": att.get_status_display(), "time": when},
+        409,
+    )
+
+
+def attendance_check_in(
+    *, session: Session, user: User, code: str, method: str = Attendance.Method.CODE
+) -> Attendance:
+    """Record a learner's own check-in with the code on the instructor's screen.
+
+    Refused (:class:`CheckinRefused`) for a learner of another cohort, outside the window,
+    a second time, with a wrong or expired code, and after too many wrong codes; only
+    wrong codes count towards the limit, per learner (a whole venue shares one address).
+    """
+    if method not in (Attendance.Method.CODE, Attendance.Method.QR):
+        raise ValueError(method)
+    enrollment = Enrollment.objects.filter(
+        user=user,
+        cohort_id=session.cohort_id,
+        status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED],
+    ).first()
+    if enrollment is None:
+        raise CheckinRefused(
+            "not_in_cohort", _("You are not a learner of this session's cohort."), 403
+        )
+    now = timezone.now()
+    opens, closes = checkin_window(session)
+    if now < opens:
+        raise CheckinRefused(
+            "not_open",
+            _("Check-in opens at %(time)s on %(date)s.")
+            % {
+                "time": formats.time_format(timezone.localtime(opens), "H:i"),
+                "date": formats.date_format(timezone.localtime(opens), "j F"),
+            },
+            409,
+        )
+    if now > closes:
+        raise CheckinRefused(
+            "closed",
+            _("Check-in for this session closed at %(time)s. Ask your instructor to mark you.")
+            % {"time": formats.time_format(timezone.localtime(closes), "H:i")},
+            409,
+        )
+    existing = Attendance.objects.filter(enrollment=enrollment, session=session).first()
+    if existing is not None:
+        raise _already(existing)
+    limit, seconds = parse_rate(settings.YACHAY_CHECKIN_WRONG_CODES)
+    key = _wrong_codes_key(user.pk)
+    wrong = cache.get(key, 0)
+    if limit and wrong >= limit:
+        wait = seconds - int(time.time()) % seconds or 1
+        raise CheckinRefused(
+            "too_many_wrong_codes",
+            _(
+                "Too many wrong codes. Try again in %(minutes)d minutes, or ask your "
+                "instructor to mark you."
+            )
+            % {"minutes": max(1, round(wait / 60))},
+            429,
+            wait=wait,
+        )
+    verdict = checkin.verify(session.checkin_secret, code, time.time())
+    if verdict is checkin.Verdict.EXPIRED:
+        raise CheckinRefused(
+            "expired_code",
+            _("That code has expired. Type the code on the screen now."),
+            422,
+        )
+    if verdict is checkin.Verdict.WRONG:
+        if limit:
+            cache.add(key, 0, timeout=seconds + 1)
+            try:
+                wrong = cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=seconds + 1)
+                wrong = 1
+        left = max(limit - wrong, 0) if limit else None
+        message = _("That code is not right. Check the 6 digits on the screen.")
+        if left is not None:
+            message += " " + ngettext(
+                "You have %(n)d attempt left.", "You have %(n)d attempts left.", left
+            ) % {"n": left}
+        raise CheckinRefused("wrong_code", message, 422)
+    late = now > session.starts_at + dt.timedelta(minutes=settings.YACHAY_CHECKIN_LATE_MINUTES)
+    att = Attendance(
+        enrollment=enrollment,
+        session=session,
+        status=Attendance.Status.LATE if late else Attendance.Status.PRESENT,
+        method=method,
+        recorded_at=now,
+        recorded_by=user,
+    )
+    try:
+        with transaction.atomic():
+            att.save(force_insert=True)
+            audit_record(
+                actor=Actor.of_user(user),
+                action="attendance.check_in",
+                obj=att,
+                changes={"status": [None, att.status], "session": session.pk},
+            )
+    except IntegrityError:
+        # The same phone sent the check-in twice at once: the other request recorded it.
+        raise _already(Attendance.objects.get(enrollment=enrollment, session=session)) from None
+    return att
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An instructor's mark for one learner; ``status`` None removes the mark."""
+
+    enrollment_id: int
+    status: str | None
+    note: str = ""
+
+
+@transaction.atomic
+def attendance_mark(
+    *, session: Session, marks: list[Mark], actor: Actor, method: str = Attendance.Method.MANUAL
+) -> int:
+    """Set (or clear) attendance by hand or from a roster, all in one transaction.
+
+    Only learners of the session's cohort can be marked (anything else is a ValueError:
+    the callers validate first). Returns how many rows changed; unchanged marks write nothing.
+    """
+    ids = set(Enrollment.objects.filter(cohort_id=session.cohort_id).values_list("pk", flat=True))
+    if any(m.enrollment_id not in ids for m in marks):
+        raise ValueError("A mark names a learner outside this session's cohort.")
+    if any(m.status is not None and m.status not in Attendance.Status.values for m in marks):
+        raise ValueError("Unknown attendance status.")
+    existing = {
+        a.enrollment_id: a
+        for a in Attendance.objects.select_for_update().filter(
+            session=session, enrollment_id__in=[m.enrollment_id for m in marks]
+        )
+    }
+    now = timezone.now()
+    changed = 0
+    for m in marks:
+        old = existing.get(m.enrollment_id)
+        note = m.note.strip()[:200]
+        if m.status is None:
+            if old is not None:
+                audit_record(
+                    actor=actor,
+                    action="attendance.clear",
+                    obj=old,
+                    changes={"status": [old.status, None]},
+                )
+                old.delete()
+                changed += 1
+            continue
+        if old is not None and old.status == m.status and old.note == note:
+            continue
+        att = old or Attendance(enrollment_id=m.enrollment_id, session=session)
+        before = old.status if old else None
+        att.status, att.note, att.method = m.status, note, method
+        att.recorded_at, att.recorded_by = now, actor.user
+        att.save()
+        audit_record(
+            actor=actor,
+            action="attendance.mark",
+            obj=att,
+            changes={"status": [before, m.status], "method": method},
+        )
+        changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class RosterReport:
+    applied: int
+    errors: list[tuple[int, str]]  # (line, message), nothing applied when not empty
+    skipped: list[int]
+    encoding: str
+
+
+def attendance_roster_apply(*, session: Session, data: bytes, actor: Actor) -> RosterReport:
+    """Apply an uploaded roster: every row valid, or nothing applied."""
+    by_dni = dict(
+        Enrollment.objects.filter(cohort_id=session.cohort_id).values_list("application__dni", "pk")
+    )
+    parsed = roster.parse_roster(data, known_dnis=set(by_dni))
+    errors = [(e.line, _(roster.MESSAGES[e.code]) % e.params) for e in parsed.errors]
+    if errors:
+        return RosterReport(applied=0, errors=errors, skipped=[], encoding=parsed.encoding)
+    marks = [Mark(by_dni[r.dni], r.status, r.note) for r in parsed.rows]
+    applied = attendance_mark(
+        session=session, marks=marks, actor=actor, method=Attendance.Method.ROSTER
+    )
+    return RosterReport(
+        applied=applied,
+        errors=[],
+        skipped=[issue.line for issue in parsed.skipped],
+        encoding=parsed.encoding,
+    )
+
+
+def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
+    """Tell a learner their cohort, in their language, with its sessions as an .ics file."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from yachay.cohorts.ics import cohort_calendar
+
+    e = Enrollment.objects.select_related("application", "cohort__track").get(pk=enrollment_id)
+    if e.cohort is None or e.status != Enrollment.Status.ACTIVE:
+        return
+    app, cohort = e.application, e.cohort
+    sessions = list(cohort.sessions.all())
+    site = settings.YACHAY_SITE_URL.rstrip("/")
+    with translation.override(app.language):
+        context = {
+            "app": app,
+            "cohort": cohort,
+            "sessions": sessions,
+            "place": ubigeo.places().departments.get(cohort.department, ""),
+            "link": f"{site}/mi-cuenta/",
+        }
+        subject = render_to_string("cohorts/email/cohort_subject.txt", context).strip()
+        body = render_to_string("cohorts/email/cohort.txt", context)
+    message = EmailMessage(subject, body, to=[app.email])
+    if sessions:
+        message.attach("sesiones.ics", cohort_calendar(cohort, sessions), "text/calendar")
+    message.send(fail_silently=False)

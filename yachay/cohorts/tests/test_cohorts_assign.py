@@ -122,3 +122,33 @@ def test_the_admin_shows_cohorts_to_program_admins_only(
     assert client.get(f"/admin/cohorts/cohort/{cohorts['cusco'].pk}/change/").status_code == 200
     client.force_login(users["coordinator"])
     assert client.get("/admin/cohorts/cohort/").status_code == 403
+
+
+def test_each_placed_learner_is_told_their_cohort_with_a_calendar(
+    enrolled: list[Enrollment],
+    cohorts: dict[str, Cohort],
+    call: Call,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.utils import timezone
+
+    from yachay.cohorts.models import Session
+
+    start = timezone.now() + dt.timedelta(days=3)
+    Session.objects.create(
+        cohort=cohorts["cusco"], topic="Qué es la IA", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        report = cohorts_assign(call=call, actor=SYSTEM)
+    assert len(mailoutbox) == report.placed == 3
+    cusco = [m for m in mailoutbox if "Cusco noche" in m.subject]
+    assert len(cusco) == 2
+    assert "Qué es la IA" in cusco[0].body
+    _name, ics, mime = cusco[0].attachments[0]
+    assert mime == "text/calendar" and "BEGIN:VEVENT" in str(ics)
+    # A second run that moves no one writes no new emails.
+    with django_capture_on_commit_callbacks(execute=True):
+        cohorts_assign(call=call, actor=SYSTEM)
+    assert len(mailoutbox) == 3

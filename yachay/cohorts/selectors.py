@@ -1,0 +1,121 @@
+"""Reads for cohorts: who may see which cohort, rosters with attendance, a learner's cohort.
+
+Scopes are object-level: every view and endpoint fetches a cohort or a session through
+:func:`cohorts_visible` / :func:`sessions_visible`, so a guessed id outside the user's scope
+is simply not found (404), never shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yachay.accounts.models import Role, User
+from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
+
+
+def cohorts_visible(user: User) -> QuerySet[Cohort]:
+    """Program admins: every cohort. Instructors: the cohorts they teach. Coordinators: the
+    cohorts held in their departments, and virtual cohorts with learners from them."""
+    qs = Cohort.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_program_admin:
+        return qs
+    if user.role == Role.INSTRUCTOR:
+        return qs.filter(instructors=user)
+    if user.role == Role.COORDINATOR:
+        deps = user.departments or []
+        ids = Enrollment.objects.filter(application__department__in=deps).values("cohort_id")
+        return qs.filter(Q(department__in=deps) | Q(pk__in=ids))
+    return qs.none()
+
+
+def sessions_visible(user: User) -> QuerySet[Session]:
+    return Session.objects.filter(cohort__in=cohorts_visible(user))
+
+
+def can_mark(user: User, cohort: Cohort) -> bool:
+    """Who takes attendance: the cohort's instructors and program admins (coordinators read)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_program_admin or cohort.instructors.filter(pk=user.pk).exists()
+
+
+def roster(cohort: Cohort, user: User) -> QuerySet[Enrollment]:
+    """The cohort's learners this user may see, by surname. A coordinator looking at a
+    cohort outside their departments sees only their departments' learners in it."""
+    qs = (
+        Enrollment.objects.filter(cohort=cohort)
+        .select_related("application")
+        .order_by("application__paternal_surname", "application__maternal_surname", "pk")
+    )
+    deps = user.departments or []
+    if user.is_coordinator and cohort.department not in deps:
+        qs = qs.filter(application__department__in=deps)
+    return qs
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    attended: int  # present or late
+    held: int  # sessions already started
+    total: int  # all the cohort's sessions
+
+    @property
+    def percent_of_held(self) -> int | None:
+        return round(100 * self.attended / self.held) if self.held else None
+
+    @property
+    def percent(self) -> float:
+        """Share of all the cohort's sessions attended: what completion rules read."""
+        return 100 * self.attended / self.total if self.total else 0.0
+
+
+def attendance_grid(
+    cohort: Cohort, enrollments: list[Enrollment]
+) -> tuple[list[Session], dict[int, dict[int, Attendance]], dict[int, AttendanceFigures]]:
+    """Sessions, marks by enrollment then session, and figures per enrollment: 2 queries."""
+    sessions = list(cohort.sessions.all())
+    now = timezone.now()
+    held = {s.pk for s in sessions if s.starts_at <= now}
+    marks: dict[int, dict[int, Attendance]] = {e.pk: {} for e in enrollments}
+    for att in Attendance.objects.filter(
+        session__cohort=cohort, enrollment__in=[e.pk for e in enrollments]
+    ):
+        marks[att.enrollment_id][att.session_id] = att
+    figures = {
+        e.pk: AttendanceFigures(
+            attended=sum(1 for a in marks[e.pk].values() if a.status in Attendance.ATTENDED),
+            held=len(held),
+            total=len(sessions),
+        )
+        for e in enrollments
+    }
+    return sessions, marks, figures
+
+
+def attendance_figures(enrollment: Enrollment) -> AttendanceFigures:
+    """One learner's attendance, for their page and for completion rules."""
+    if enrollment.cohort_id is None:
+        return AttendanceFigures(0, 0, 0)
+    sessions = Session.objects.filter(cohort_id=enrollment.cohort_id)
+    return AttendanceFigures(
+        attended=enrollment.attendances.filter(
+            status__in=Attendance.ATTENDED, session__cohort_id=enrollment.cohort_id
+        ).count(),
+        held=sessions.filter(starts_at__lte=timezone.now()).count(),
+        total=sessions.count(),
+    )
+
+
+def learner_enrollments(user: User) -> QuerySet[Enrollment]:
+    """A learner's own enrollments with their cohort, ready for their page."""
+    return (
+        Enrollment.objects.filter(user=user)
+        .select_related("application__call__program", "cohort__track")
+        .prefetch_related("cohort__sessions")
+        .order_by("-created_at")
+    )

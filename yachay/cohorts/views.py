@@ -1,0 +1,260 @@
+"""Pages for instructors and coordinators (their cohorts, sessions, attendance) and for
+learners (checking in to a session, their cohort's calendar)."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from yachay.accounts.models import User
+from yachay.cohorts import checkin, roster, selectors, services
+from yachay.cohorts.forms import CheckinForm, MarksForm, RosterUploadForm
+from yachay.cohorts.ics import cohort_calendar
+from yachay.cohorts.models import Attendance, Enrollment, Session
+from yachay.core.actors import Actor
+
+LOGIN = "/entrar/"
+
+
+def _staff(request: HttpRequest) -> None:
+    if not request.user.works_with_cohorts:  # type: ignore[union-attr]
+        raise Http404
+
+
+@login_required(login_url=LOGIN)
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    cohorts = (
+        selectors.cohorts_visible(request.user)  # type: ignore[arg-type]
+        .select_related("track", "call")
+        .order_by("starts_on", "name")
+    )
+    return render(request, "cohorts/cohort_list.html", {"cohorts": cohorts})
+
+
+@login_required(login_url=LOGIN)
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(selectors.cohorts_visible(request.user), pk=pk)  # type: ignore[arg-type]
+    enrollments = list(selectors.roster(cohort, request.user))  # type: ignore[arg-type]
+    sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
+    rows = [(e, [marks[e.pk].get(s.pk) for s in sessions], figures[e.pk]) for e in enrollments]
+    return render(
+        request,
+        "cohorts/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "sessions": sessions,
+            "rows": rows,
+            "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
+        },
+    )
+
+
+def _session_for_staff(request: HttpRequest, pk: int, *, mark: bool = False) -> Session:
+    session = get_object_or_404(
+        selectors.sessions_visible(request.user).select_related("cohort"),  # type: ignore[arg-type]
+        pk=pk,
+    )
+    if mark and not selectors.can_mark(request.user, session.cohort):  # type: ignore[arg-type]
+        raise PermissionDenied
+    return session
+
+
+@login_required(login_url=LOGIN)
+@require_http_methods(["GET", "POST"])
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster of one session: marks by hand, roster download and upload."""
+    session = _session_for_staff(request, pk, mark=request.method == "POST")
+    cohort = session.cohort
+    enrollments = list(selectors.roster(cohort, request.user))  # type: ignore[arg-type]
+    current = {
+        a.enrollment_id: a for a in Attendance.objects.filter(session=session).select_related()
+    }
+    initial = {f"e{e.pk}": current[e.pk].status for e in enrollments if e.pk in current}
+    upload = RosterUploadForm()
+    report = None
+    if request.method == "POST" and "roster" in request.FILES:
+        form = MarksForm(initial=initial, enrollments=enrollments)
+        upload = RosterUploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            report = services.attendance_roster_apply(
+                session=session,
+                data=upload.cleaned_data["roster"],
+                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+            )
+            if not report.errors:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Roster applied: %(n)d mark changed.",
+                        "Roster applied: %(n)d marks changed.",
+                        report.applied,
+                    )
+                    % {"n": report.applied},
+                )
+                return redirect("cohorts:session", pk=session.pk)
+    elif request.method == "POST":
+        form = MarksForm(request.POST, initial=initial, enrollments=enrollments)
+        if form.is_valid():
+            marks = [
+                services.Mark(enrollment_id, status, current[enrollment_id].note)
+                if enrollment_id in current and status is not None
+                else services.Mark(enrollment_id, status)
+                for enrollment_id, status in form.marks().items()
+            ]
+            changed = services.attendance_mark(
+                session=session,
+                marks=marks,
+                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+            )
+            messages.success(
+                request,
+                ngettext("%(n)d mark saved.", "%(n)d marks saved.", changed) % {"n": changed},
+            )
+            return redirect("cohorts:session", pk=session.pk)
+    else:
+        form = MarksForm(initial=initial, enrollments=enrollments)
+    opens, closes = services.checkin_window(session)
+    rows = [(e, form[f"e{e.pk}"], current.get(e.pk)) for e in enrollments]
+    return render(
+        request,
+        "cohorts/session_detail.html",
+        {
+            "session": session,
+            "cohort": cohort,
+            "rows": rows,
+            "form": form,
+            "upload": upload,
+            "report": report,
+            "opens": opens,
+            "closes": closes,
+            "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required(login_url=LOGIN)
+def session_roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster to take attendance on paper or in a spreadsheet where there is no signal."""
+    session = _session_for_staff(request, pk, mark=True)
+    enrollments = list(selectors.roster(session.cohort, request.user))  # type: ignore[arg-type]
+    current = dict(
+        Attendance.objects.filter(session=session).values_list("enrollment_id", "status")
+    )
+    rows = [
+        roster.RosterRow(
+            dni=e.application.dni,
+            last_names=" ".join(
+                p for p in (e.application.paternal_surname, e.application.maternal_surname) if p
+            ),
+            first_names=e.application.given_names,
+            status=current.get(e.pk),
+        )
+        for e in enrollments
+    ]
+    labels = {value: str(label) for value, label in Attendance.Status.choices}
+    response = HttpResponse(
+        roster.roster_csv(rows, status_labels=labels), content_type="text/csv; charset=utf-8"
+    )
+    name = f"asistencia-{session.starts_at:%Y%m%d}-sesion-{session.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def checkin_url(session: Session, code: str) -> str:
+    path = reverse("cohorts:checkin", args=[session.pk])
+    return f"{settings.YACHAY_SITE_URL.rstrip('/')}{path}?c={code}"
+
+
+@never_cache
+@login_required(login_url=LOGIN)
+def session_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rotating code and its QR code, for the projector: reloads itself as it changes."""
+    session = _session_for_staff(request, pk, mark=True)
+    code, seconds_left = checkin.current_code(session.checkin_secret, time.time())
+    qr = segno.make(checkin_url(session, code), error="m")
+    opens, closes = services.checkin_window(session)
+    return render(
+        request,
+        "cohorts/session_code.html",
+        {
+            "session": session,
+            "code": f"{code[:3]} {code[3:]}",
+            "qr_svg": qr.svg_inline(scale=6, dark="#1c1c1c"),
+            "refresh": max(seconds_left, 3),
+            "opens": opens,
+            "closes": closes,
+            "attended": Attendance.objects.filter(
+                session=session, status__in=Attendance.ATTENDED
+            ).count(),
+        },
+    )
+
+
+@login_required(login_url=LOGIN)
+@require_http_methods(["GET", "POST"])
+def checkin_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A learner checks in by typing the code, or by scanning the QR (which fills it in).
+    GET never checks in: it shows the form, so a link preview cannot record anyone."""
+    user: User = request.user  # type: ignore[assignment]
+    session = get_object_or_404(
+        Session.objects.select_related("cohort"), pk=pk, cohort__enrollments__user=user
+    )
+    recorded = Attendance.objects.filter(session=session, enrollment__user=user).first()
+    refusal = None
+    if request.method == "POST" and recorded is not None:
+        return redirect("cohorts:checkin", pk=session.pk)  # a second tap: show what is recorded
+    if request.method == "POST":
+        form = CheckinForm(request.POST)
+        if form.is_valid():
+            method = (
+                Attendance.Method.QR if form.cleaned_data["via"] == "qr" else Attendance.Method.CODE
+            )
+            try:
+                recorded = services.attendance_check_in(
+                    session=session,
+                    user=user,
+                    code=form.cleaned_data["code"],
+                    method=method,
+                )
+            except services.CheckinRefused as refused:
+                refusal = refused
+                form = CheckinForm(initial={"code": "", "via": form.cleaned_data["via"]})
+            else:
+                return redirect("cohorts:checkin", pk=session.pk)
+    else:
+        code = request.GET.get("c", "")[:12]
+        form = CheckinForm(initial={"code": code, "via": "qr" if code else ""})
+    status = refusal.status if refusal else (400 if form.errors else 200)
+    return render(
+        request,
+        "cohorts/checkin.html",
+        {"session": session, "form": form, "recorded": recorded, "refusal": refusal},
+        status=status,
+    )
+
+
+@login_required(login_url=LOGIN)
+def learner_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The .ics of the learner's own cohort; another learner's enrollment id is a 404."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("cohort"), pk=pk, user=request.user
+    )
+    if enrollment.cohort is None:
+        raise Http404(_("You have no cohort yet."))
+    body = cohort_calendar(enrollment.cohort, enrollment.cohort.sessions.all())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="yachay-sesiones.ics"'
+    return response

@@ -1,11 +1,25 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yachay.accounts.admin import ProgramAdminOnly
+from yachay.accounts.models import User
+from yachay.cohorts import planning, services
+from yachay.cohorts.forms import PlanForm
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
+from yachay.core import ubigeo
+from yachay.core.actors import Actor
+from yachay.core.choices import Schedule
 
 
 class SessionInline(admin.TabularInline):
@@ -31,6 +45,15 @@ class CohortAdmin(ProgramAdminOnly):
     search_fields = ("name", "venue")
     filter_horizontal = ("instructors",)
     inlines = [SessionInline]
+
+    def get_urls(self) -> list[URLPattern]:
+        def plan(request: HttpRequest) -> HttpResponse:
+            if not self.has_add_permission(request):  # program admins only
+                raise PermissionDenied
+            return plan_view(request)
+
+        view = self.admin_site.admin_view(plan)
+        return [path("plan/", view, name="cohorts_cohort_plan"), *super().get_urls()]
 
 
 @admin.register(Enrollment)
@@ -63,3 +86,76 @@ class AttendanceAdmin(ProgramAdminOnly):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def plan_view(request: HttpRequest) -> HttpResponse:
+    """The planning helper: propose cohorts from the waiting learners; the admin edits the
+    number per row (0 drops it) and creates them."""
+    from yachay.accounts.models import Role
+
+    initial = {
+        "instructors": User.objects.filter(role=Role.INSTRUCTOR, is_active=True).count() or 1
+    }
+    form = PlanForm(request.POST or None, initial=initial)
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "form": form,
+        "title": _("Plan cohorts"),
+    }
+    if request.method == "POST" and form.is_valid():
+        call = form.cleaned_data["call"]
+        demands, no_track = services.planning_demands(call=call)
+        plan = planning.plan_cohorts(
+            demands,
+            capacity=form.cleaned_data["capacity"],
+            instructors=form.cleaned_data["instructors"],
+            cohorts_per_instructor=form.cleaned_data["cohorts_per_instructor"],
+        )
+        departments = ubigeo.places().departments
+        if "create" in request.POST:
+            rows = []
+            for i, p in enumerate(plan.proposals):
+                raw = request.POST.get(f"n{i}", "")
+                count = int(raw) if raw.isdigit() else p.cohorts
+                if count > 0:
+                    rows.append(
+                        services.PlannedCohorts(
+                            p.track, p.modality, p.department, p.slot, min(count, 200)
+                        )
+                    )
+            created = services.cohorts_create_from_plan(
+                call=call,
+                rows=rows,
+                capacity=form.cleaned_data["capacity"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+            )
+            messages.success(
+                request,
+                ngettext("%(n)d cohort created.", "%(n)d cohorts created.", len(created))
+                % {"n": len(created)},
+            )
+            return redirect("admin:cohorts_cohort_changelist")
+        notes = []
+        for note in plan.notes:
+            params = dict(note.params)
+            if "department" in params:
+                params["department"] = departments.get(params["department"], params["department"])
+            notes.append(_(planning.MESSAGES[note.code]) % params)
+        context.update(
+            plan=plan,
+            rows=[
+                (
+                    i,
+                    p,
+                    departments.get(p.department or "", ""),
+                    Schedule(p.slot).label,
+                    Cohort.Modality(p.modality).label,
+                )
+                for i, p in enumerate(plan.proposals)
+            ],
+            notes=notes,
+            no_track=no_track,
+        )
+    return TemplateResponse(request, "admin/cohorts/plan.html", context)

@@ -83,7 +83,7 @@ class Refusal(Schema):
     code: str = Field(
         "",
         description="not_in_cohort, not_open, closed, already_recorded, wrong_code, "
-        "expired_code, too_many_wrong_codes"
+        "expired_code, too_many_wrong_codes",
     )
 
 

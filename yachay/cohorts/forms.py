@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yachay.cohorts.models import Attendance, Enrollment
+from yachay.programs.models import Call
 
 ROSTER_MAX_BYTES = 1_000_000
 
@@ -51,3 +52,30 @@ class RosterUploadForm(forms.Form):
         if upload.size > ROSTER_MAX_BYTES:
             raise forms.ValidationError(_("The file is too large (at most 1 MB)."))
         return bytes(upload.read())
+
+
+class PlanForm(forms.Form):
+    """The planning helper's inputs: which call, how big a cohort, how many instructors."""
+
+    call = forms.ModelChoiceField(label=_("Call"), queryset=Call.objects.order_by("-opens_at"))
+    capacity = forms.IntegerField(
+        label=_("Learners per cohort"), min_value=5, max_value=500, initial=30
+    )
+    instructors = forms.IntegerField(
+        label=_("Instructors available"), min_value=1, max_value=10_000
+    )
+    cohorts_per_instructor = forms.IntegerField(
+        label=_("Cohorts one instructor can run at once"), min_value=1, max_value=8, initial=2
+    )
+    starts_on = forms.DateField(
+        label=_("Cohorts start on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Cohorts end on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The cohorts cannot end before they start."))
+        return data

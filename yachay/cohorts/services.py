@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yachay.accounts.models import User
-from yachay.cohorts import assignment, checkin, roster
+from yachay.cohorts import assignment, checkin, planning, roster
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
@@ -23,6 +23,7 @@ from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
 from yachay.core.services import audit_event, audit_record
 from yachay.programs.models import Call
+from yachay.programs.selectors import track_for_segment
 
 
 @dataclass(frozen=True)
@@ -387,3 +388,91 @@ def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
     if sessions:
         message.attach("sesiones.ics", cohort_calendar(cohort, sessions), "text/calendar")
     message.send(fail_silently=False)
+
+
+# --- Planning ---------------------------------------------------------------------------
+
+
+def planning_demands(*, call: Call) -> tuple[list[planning.Demand], int]:
+    """The call's waiting learners grouped for the planning helper, and how many of them
+    no track is open to (they are left out of the plan)."""
+    tracks = list(call.program.tracks.order_by("order", "pk"))
+    counts: dict[tuple[str, str, frozenset[str], str], int] = {}
+    no_track = 0
+    rows = Enrollment.objects.filter(
+        application__call=call, status=Enrollment.Status.WAITING
+    ).values_list(
+        "application__department",
+        "application__modality",
+        "application__schedules",
+        "application__segment",
+    )
+    for department, modality, schedules, segment in rows:
+        track = track_for_segment(call.program, segment, tracks)
+        slots = frozenset(s for s in schedules or [] if s in planning.SLOTS)
+        if track is None or not slots:
+            no_track += 1
+            continue
+        key = (department, modality, slots, track.slug)
+        counts[key] = counts.get(key, 0) + 1
+    demands = [
+        planning.Demand(department=d, modality=m, slots=s, track=t, count=n)
+        for (d, m, s, t), n in counts.items()
+    ]
+    return demands, no_track
+
+
+@dataclass(frozen=True)
+class PlannedCohorts:
+    track: str  # slug
+    modality: str
+    department: str | None
+    slot: str
+    count: int
+
+
+@transaction.atomic
+def cohorts_create_from_plan(
+    *,
+    call: Call,
+    rows: list[PlannedCohorts],
+    capacity: int,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    actor: Actor,
+) -> list[Cohort]:
+    """Create the cohorts the admin kept from a plan, named so people can tell them apart."""
+    if capacity < 1 or ends_on < starts_on:
+        raise ValueError("capacity and dates are validated by the form")
+    tracks = {t.slug: t for t in call.program.tracks.all()}
+    departments = ubigeo.places().departments
+    created: list[Cohort] = []
+    for row in rows:
+        track = tracks[row.track]
+        where = departments.get(row.department or "", "") or _("Virtual")
+        slot = str(Schedule(row.slot).label)
+        taken = Cohort.objects.filter(
+            call=call, track=track, slot=row.slot, department=row.department or ""
+        ).count()
+        for i in range(row.count):
+            cohort = Cohort(
+                call=call,
+                track=track,
+                name=f"{track.name} · {where} · {slot} {taken + i + 1}",
+                modality=row.modality,
+                department=row.department or "",
+                slot=row.slot,
+                capacity=capacity,
+                starts_on=starts_on,
+                ends_on=ends_on,
+            )
+            cohort.full_clean()
+            cohort.save()
+            audit_record(
+                actor=actor,
+                action="cohort.create",
+                obj=cohort,
+                changes={"from": "plan", "name": cohort.name},
+            )
+            created.append(cohort)
+    return created

@@ -81,3 +81,52 @@ def live(call: Call, users: dict[str, User]) -> Live:
         learners=[e.user for e in enrollments], enrollments=enrollments,
         outsider=outsider.user, other_instructor=other_instructor,
     )  # fmt: skip
+
+
+# (ubigeo, modality, schedules, segment)
+PEOPLE = [
+    ("080101", "in_person", ["evening"], "entrepreneur"),
+    ("080101", "in_person", ["evening"], "entrepreneur"),
+    ("080101", "virtual", ["morning"], "sme_owner"),
+    ("030101", "in_person", ["evening"], "entrepreneur"),  # Apurímac: no cohort there
+    ("150101", "virtual", ["weekend"], "sme_expert"),
+]
+
+
+@pytest.fixture
+def enrolled(call: Call) -> list[Enrollment]:
+    call.ruc_required_segments = []
+    call.save()
+    out = []
+    for i, (ubigeo, modality, schedules, segment) in enumerate(PEOPLE):
+        app = submit(call, i, "female", ubigeo, segment, None)
+        app.modality, app.schedules = modality, schedules
+        app.save()
+        user = user_create(
+            username=f"l{i}", email=f"l{i}@example.pe", role=Role.LEARNER, actor=SYSTEM
+        )
+        out.append(Enrollment.objects.create(application=app, user=user))
+    return out
+
+
+@pytest.fixture
+def cohorts(call: Call) -> dict[str, Cohort]:
+    track = Track.objects.create(program=call.program, name="IA para tu negocio", slug="ia")
+    common = {
+        "call": call,
+        "track": track,
+        "starts_on": dt.date(2027, 3, 1),
+        "ends_on": dt.date(2027, 5, 1),
+    }
+    cusco = Cohort.objects.create(
+        name="Cusco noche",
+        modality="in_person",
+        department="08",
+        slot="evening",
+        capacity=2,
+        **common,
+    )
+    online = Cohort.objects.create(
+        name="Virtual mañana", modality="virtual", slot="morning", capacity=30, **common
+    )
+    return {"cusco": cusco, "online": online}

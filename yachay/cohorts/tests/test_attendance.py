@@ -243,3 +243,29 @@ def test_the_calendar_is_the_learners_own(live: Live) -> None:
     body = cal.content.decode()
     assert body.count("BEGIN:VEVENT") == 1 and "Qué es la IA" in body
     assert signed_in(live.learners[1]).get(f"/mi-cuenta/cohorte-{mine.pk}.ics").status_code == 404
+
+
+def test_the_cohort_and_session_pages_do_not_query_per_learner(
+    live: Live, users: dict[str, User], call: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yachay.cohorts.tests.conftest import _enrol
+
+    client = signed_in(users["instructor"])
+    urls = [f"/cohortes/{live.cohort.pk}/", f"/cohortes/sesiones/{live.session.pk}/"]
+
+    def counts() -> list[int]:
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    before = counts()
+    for i in range(10, 22):
+        _enrol(call, i, "080101", live.cohort, f"Sumaq Huamán{i}")
+    attendance_check_in(session=live.session, user=live.learners[0], code=code_now(live.session))
+    assert counts() == before

@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-demo bench-promotion bench-selection bench-assignment clean
+.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-demo bench-promotion bench-selection bench-assignment bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -62,11 +62,17 @@ messages: install
 bench-intake: install
 	$(BIN)/python bench/intake_load.py
 
+bench-checkin: install
+	$(BIN)/python bench/checkin_load.py
+
 bench-promotion: install
 	$(BIN)/python bench/promotion_bench.py
 
 bench-assignment: install
 	$(BIN)/python bench/assignment_bench.py
+
+bench-import: install
+	$(BIN)/python bench/import_bench.py
 
 bench-selection: install
 	$(BIN)/python bench/selection_bench.py

@@ -591,10 +591,10 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    args: argparse.Namespace, env: dict[str, str], port: int
+    args: argparse.Namespace, env: dict[str, str], port: int, log_name: str = "intake-gunicorn.log"
 ) -> subprocess.Popen[bytes]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    log = (RESULTS_DIR / "intake-gunicorn.log").open("wb")
+    log = (RESULTS_DIR / log_name).open("wb")
     command = [
         sys.executable, "-m", "gunicorn", "yachay.wsgi:application",
         "--bind", f"127.0.0.1:{port}",

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "yachay.intake",
     "yachay.selection",
     "yachay.cohorts",
+    "yachay.learning",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN

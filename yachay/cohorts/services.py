@@ -396,7 +396,7 @@ def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
 def planning_demands(*, call: Call) -> tuple[list[planning.Demand], int]:
     """The call's waiting learners grouped for the planning helper, and how many of them
     no track is open to (they are left out of the plan)."""
-    tracks = list(call.program.tracks.order_by("order", "pk"))
+    tracks = list(call.program.tracks.order_by("order", "name", "pk"))
     counts: dict[tuple[str, str, frozenset[str], str], int] = {}
     no_track = 0
     rows = Enrollment.objects.filter(
@@ -408,7 +408,7 @@ def planning_demands(*, call: Call) -> tuple[list[planning.Demand], int]:
         "application__segment",
     )
     for department, modality, schedules, segment in rows:
-        track = track_for_segment(call.program, segment, tracks)
+        track = track_for_segment(segment, tracks)
         slots = frozenset(s for s in schedules or [] if s in planning.SLOTS)
         if track is None or not slots:
             no_track += 1

@@ -61,12 +61,16 @@ def user_create(
     password: str | None = None,
     role: Role = Role.LEARNER,
     departments: list[str] | None = None,
+    first_name: str = "",
+    last_name: str = "",
     actor: Actor,
 ) -> User:
     """Create a user; staff roles may use the admin site."""
     user = User(
         username=username,
         email=email,
+        first_name=first_name[:150],
+        last_name=last_name[:150],
         role=role,
         departments=sorted(set(departments or [])),
         is_staff=role in (Role.ADMIN, Role.COORDINATOR),

@@ -267,7 +267,17 @@ def attendance_check_in(
     except IntegrityError:
         # The same phone sent the check-in twice at once: the other request recorded it.
         raise _already(Attendance.objects.get(enrollment=enrollment, session=session)) from None
+    _attendance_changed([enrollment.pk])
     return att
+
+
+def _attendance_changed(enrollment_ids: list[int]) -> None:
+    """Attendance counts for completion: re-check it after commit, on the task queue."""
+    if not enrollment_ids:
+        return
+    from yachay.learning.tasks import evaluate_completions
+
+    transaction.on_commit(lambda: evaluate_completions.enqueue(enrollment_ids=enrollment_ids))
 
 
 @dataclass(frozen=True)
@@ -300,7 +310,7 @@ def attendance_mark(
         )
     }
     now = timezone.now()
-    changed = 0
+    touched: list[int] = []
     for m in marks:
         old = existing.get(m.enrollment_id)
         note = m.note.strip()[:200]
@@ -313,7 +323,7 @@ def attendance_mark(
                     changes={"status": [old.status, None]},
                 )
                 old.delete()
-                changed += 1
+                touched.append(m.enrollment_id)
             continue
         if old is not None and old.status == m.status and old.note == note:
             continue
@@ -328,8 +338,9 @@ def attendance_mark(
             obj=att,
             changes={"status": [before, m.status], "method": method},
         )
-        changed += 1
-    return changed
+        touched.append(m.enrollment_id)
+    _attendance_changed(touched)
+    return len(touched)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ DEMO_API_KEY_NAME = "Socio demo (load_demo)"
 ADMIN_USERNAME = "admin"
 COORDINATOR_USERNAME = "coordinador.cusco"
 COORDINATOR_DEPARTMENTS = ["08", "21"]  # Cusco, Puno
+INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.learning.demo)
 
 T = TypeVar("T")
 
@@ -743,8 +744,16 @@ def demo_exists() -> bool:
 
 def _demo_delete(program: Program) -> int:
     """Remove the demo program and everything under it; return the applications removed."""
+    from yachay.cohorts.models import Cohort, Enrollment
+
     apps = Application.objects.filter(call__program=program)
     try:
+        # The demo classroom (yachay.learning.demo): its learners, enrollments, cohorts.
+        enrollments = Enrollment.objects.filter(application__call__program=program)
+        learners = list(enrollments.filter(user__role=Role.LEARNER).values_list("user", flat=True))
+        enrollments.delete()
+        User.objects.filter(pk__in=learners, enrollments__isnull=True).delete()
+        Cohort.objects.filter(call__program=program).delete()
         removed, _detail = apps.delete()
         Call.objects.filter(program=program).delete()
         program.delete()
@@ -992,6 +1001,7 @@ def demo_accounts_ensure(
     specs: Sequence[tuple[str, Role, list[str]]] = (
         (ADMIN_USERNAME, Role.ADMIN, []),
         (COORDINATOR_USERNAME, Role.COORDINATOR, COORDINATOR_DEPARTMENTS),
+        (INSTRUCTOR_USERNAME, Role.INSTRUCTOR, []),
     )
     users: list[dict[str, Any]] = []
     for username, role, departments in specs:

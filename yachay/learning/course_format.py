@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -64,11 +65,6 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-# The private modules behind ``re.compile``: the only parser of Python's own regex syntax
-# (present in 3.11–3.13), used to refuse patterns whose matching time can explode.
-from re import _constants as _sre_constants  # type: ignore[attr-defined]
-from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any, Literal, TypeAlias, cast
 from urllib.parse import quote, unquote, urlsplit
 
@@ -76,6 +72,12 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+# The private modules behind ``re.compile``: the only parser of Python's own regex syntax
+# (present in 3.11–3.13), used to refuse patterns whose matching time can explode. Loaded
+# by name: typeshed may or may not describe them, depending on what else is checked.
+_sre_constants: Any = importlib.import_module("re._constants")
+_sre_parser: Any = importlib.import_module("re._parser")
 
 __all__ = [
     "FORMAT_VERSION",

@@ -415,10 +415,10 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
             username=f"learner-{app.reference.lower()}",
             email=app.email,
             role=Role.LEARNER,
+            first_name=app.given_names,
+            last_name=app.paternal_surname,
             actor=actor,
         )
-        learner.first_name, learner.last_name = app.given_names[:150], app.paternal_surname[:150]
-        learner.save(update_fields=["first_name", "last_name"])
     enrollment = Enrollment.objects.create(application=app, user=learner)
     offer.state, offer.responded_at = Offer.State.ACCEPTED, timezone.now()
     offer.save(update_fields=["state", "responded_at"])

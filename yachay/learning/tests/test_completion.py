@@ -308,3 +308,22 @@ def test_a_learner_who_may_not_take_the_course_is_told_so(learning: Learning) ->
     assert status.missing == [Missing("enrollment")]
     with translation.override("en"):
         assert status.text() == ("You still need: an enrollment in a track that takes this course.")
+
+
+def test_the_instructors_last_mark_completes_the_course_on_its_own(
+    learning: Learning, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Attendance feeds completion: no lesson or quiz event is needed after the last mark."""
+    from yachay.cohorts.services import Mark, attendance_mark
+
+    with_attendance_rule(learning, tmp_path)
+    finish_everything(learning)
+    assert not Completion.objects.exists()  # the session under way is not attended yet
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_mark(
+            session=learning.live.session,
+            marks=[Mark(learning.enrollment.pk, "present")],
+            actor=learning.actor,
+        )
+    assert Completion.objects.filter(user=learning.learner).count() == 1
+    assert Enrollment.objects.get(pk=learning.enrollment.pk).status == "completed"

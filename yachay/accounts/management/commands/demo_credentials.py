@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from yachay.accounts.models import User
+from yachay.accounts.services import login_link
 from yachay.intake import demo
 
 # An applicant outside the demo's DNI range (the generator draws below 80,000,000),
@@ -60,6 +62,11 @@ class Command(BaseCommand):
             if user.get("departments"):
                 scope = f"  departments {', '.join(user['departments'])}"
             w(f"  {user.get('role', ''):<12} {user.get('username')}  password: {password}{scope}")
+        learner = User.objects.filter(username=data.get("learner") or "", is_active=True).first()
+        if learner is not None:
+            # A fresh one-time link each time: a link is spent when used.
+            w(f"  learner      {learner.username}  sign in once with: {login_link(learner)}")
+            w(f"  Learning:    {site}/aprender/   Cohorts (instructor): {site}/cohortes/")
         key = data.get("api_key") or {}
         raw = key.get("key", "")
         w(f"  API key:     {raw}")

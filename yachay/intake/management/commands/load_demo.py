@@ -75,6 +75,12 @@ class Command(BaseCommand):
             )
         except demo.DemoError as e:
             raise CommandError(str(e)) from None
+        from yachay.learning.demo import demo_classroom_load
+
+        classroom = demo_classroom_load(call=result.call)
+        if classroom.learners:
+            credentials["learner"] = classroom.learners[0].username
+            demo.credentials_write(credentials)
         elapsed = time.perf_counter() - started
 
         closes = timezone.localtime(result.call.closes_at)
@@ -89,6 +95,11 @@ class Command(BaseCommand):
                 f"{closes:%Y-%m-%d %H:%M} ({closes.tzname()}), "
                 f"{result.applications:,} applications in {elapsed:.1f} s."
             )
+        )
+        self.stdout.write(
+            f"Classroom: the course {classroom.course_title!r}, "
+            f"{len(classroom.cohorts)} cohorts taught by {classroom.instructor.username}, "
+            f"{len(classroom.learners)} learners; their first live session is under way now."
         )
         self.stdout.write(
             f"Credentials for {', '.join(u['username'] for u in credentials['users'])} and "

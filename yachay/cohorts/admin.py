@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -63,6 +64,16 @@ class EnrollmentAdmin(ProgramAdminOnly):
     list_select_related = ("application", "user", "cohort")
     search_fields = ("application__reference", "user__email")
     readonly_fields = ("application", "user", "status", "cohort", "created_at", "status_changed_at")
+    actions = ["drop"]
+
+    @admin.action(description=_("Mark as dropped (frees their seat in the cohort)"))
+    def drop(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+        actor = Actor.of_user(request.user)  # type: ignore[arg-type]
+        n = sum(services.enrollment_drop(enrollment=e, actor=actor) for e in queryset)
+        messages.success(
+            request,
+            ngettext("%(n)d enrollment dropped.", "%(n)d enrollments dropped.", n) % {"n": n},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

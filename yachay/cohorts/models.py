@@ -68,7 +68,7 @@ class Cohort(models.Model):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The cohort cannot end before it starts.")
         if self.pk and self.capacity is not None:
-            placed = self.enrollments.count()
+            placed = self.enrollments.exclude(status=Enrollment.Status.DROPPED).count()
             if self.capacity < placed:
                 errors["capacity"] = _(
                     "%(n)d learners are already in this cohort; move some before lowering its "

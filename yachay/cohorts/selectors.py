@@ -49,6 +49,7 @@ def roster(cohort: Cohort, user: User) -> QuerySet[Enrollment]:
     cohort outside their departments sees only their departments' learners in it."""
     qs = (
         Enrollment.objects.filter(cohort=cohort)
+        .exclude(status=Enrollment.Status.DROPPED)
         .select_related("application")
         .order_by("application__paternal_surname", "application__maternal_surname", "pk")
     )

@@ -487,3 +487,22 @@ def cohorts_create_from_plan(
             )
             created.append(cohort)
     return created
+
+
+@transaction.atomic
+def enrollment_drop(*, enrollment: Enrollment, actor: Actor) -> bool:
+    """A learner leaves the program: their seat in the cohort frees up for the next
+    assignment; their attendance and progress stay as history. False if already out."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status in (Enrollment.Status.DROPPED, Enrollment.Status.COMPLETED):
+        return False
+    before = enrollment.status
+    enrollment.status, enrollment.status_changed_at = Enrollment.Status.DROPPED, timezone.now()
+    enrollment.save(update_fields=["status", "status_changed_at"])
+    audit_record(
+        actor=actor,
+        action="enrollment.drop",
+        obj=enrollment,
+        changes={"status": [before, enrollment.status], "cohort": enrollment.cohort_id},
+    )
+    return True

@@ -269,3 +269,24 @@ def test_the_cohort_and_session_pages_do_not_query_per_learner(
         _enrol(call, i, "080101", live.cohort, f"Sumaq Huamán{i}")
     attendance_check_in(session=live.session, user=live.learners[0], code=code_now(live.session))
     assert counts() == before
+
+
+def test_a_dropped_learner_leaves_the_roster_and_frees_a_seat(
+    live: Live, users: dict[str, User]
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from yachay.cohorts.services import enrollment_drop
+
+    actor = Actor.of_user(users["admin"])
+    gone = live.enrollments[0]
+    assert enrollment_drop(enrollment=gone, actor=actor)
+    assert not enrollment_drop(enrollment=gone, actor=actor)  # once
+    assert AuditEvent.objects.filter(action="enrollment.drop").count() == 1
+    page = signed_in(users["instructor"]).get(f"/cohortes/{live.cohort.pk}/")
+    assert "Yupanqui" not in page.content.decode()
+    live.cohort.capacity = 2  # two learners remain
+    live.cohort.full_clean()
+    live.cohort.capacity = 1
+    with pytest.raises(ValidationError):
+        live.cohort.full_clean()

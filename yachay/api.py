@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from yachay.cohorts.api import router as cohorts_router
 from yachay.intake.api import router as intake_router
+from yachay.learning.api import router as learning_router
 from yachay.selection.api import router as selection_router
 
 api = NinjaAPI(
@@ -56,3 +57,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/", intake_router)
 api.add_router("/", selection_router)
 api.add_router("/", cohorts_router)
+api.add_router("/", learning_router)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("yachay.accounts.urls")),
     path("", include("yachay.cohorts.urls")),
     path("", include("yachay.intake.urls")),
+    path("", include("yachay.learning.urls")),
 ]

@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
 
 from yachay.accounts.models import User
-from yachay.cohorts.models import Cohort, Enrollment
+from yachay.cohorts.models import Cohort, Enrollment, Session
+from yachay.cohorts.selectors import attendance_figures
 from yachay.learning import completion as rules_
 from yachay.learning.models import (
     Activity,
@@ -482,4 +484,138 @@ def stuck_summary(cohort: Cohort, *, course: Course | None = None) -> StuckSumma
         rows=[StuckCount(a, counts.get(a.pk, 0)) for a in progress.activities],
         finished=sum(1 for row in progress.learners if row.stuck is None),
         learners=len(progress.learners),
+    )
+
+
+# --- For the learning pages ------------------------------------------------------------------
+
+
+def completion_status(outline: Outline, enrollment: Enrollment | None) -> rules_.CompletionStatus:
+    """What :func:`services.completion_evaluate` answers, without writing anything (for GET
+    pages): complete once a Completion exists, else what is still missing under the current
+    version's rules, from an outline already loaded. No query, but three for attendance
+    when the rules count it and the learner has a cohort."""
+    if outline.completion is not None:
+        return rules_.CompletionStatus(complete=True, completion=outline.completion)
+    if enrollment is None:
+        return rules_.CompletionStatus(complete=False, missing=[rules_.Missing("enrollment")])
+    rules = outline.version.completion_rules
+    states = outline.activities
+    attendance = None
+    if rules.attendance_min_percent is not None and enrollment.cohort_id is not None:
+        figures = attendance_figures(enrollment)
+        attendance = rules_.AttendanceInfo(True, figures.attended, figures.total)
+    missing = rules_.evaluate(
+        rules,
+        [rules_.ActivityInfo(a.activity_id, a.kind, a.title) for a in states],
+        {a.activity_id for a in states if not a.is_quiz and a.done},
+        {a.activity_id: a.best_score for a in states if a.best_score is not None},
+        attendance,
+    )
+    return rules_.CompletionStatus(complete=not missing, missing=missing)
+
+
+@dataclass(frozen=True)
+class LearnerCourse:
+    """A course on the learner's "Mi aprendizaje" page."""
+
+    course: Course
+    enrollment: Enrollment
+    track: Track
+    outline: Outline
+    status: rules_.CompletionStatus
+    #: The first live session of their cohort that has not ended yet, if any.
+    next_session: Session | None
+
+
+def learner_courses(user: User, *, now: dt.datetime | None = None) -> list[LearnerCourse]:
+    """Each course the user may take (as :func:`courses_for`), with the enrollment and track
+    through which they take it (as :func:`may_take` picks it), their outline, what they still
+    lack, and their cohort's next live session. Four queries (five while waiting for a cohort),
+    then five per course (eight when its rules count attendance)."""
+    pairs = _enrollment_tracks(user)
+    if not pairs:
+        return []
+    courses = (
+        Course.objects.filter(tracks__in={t.pk for _e, t in pairs}, current_version__isnull=False)
+        .distinct()
+        .order_by("title", "slug")
+        .prefetch_related("tracks")
+    )
+    now = now or timezone.now()
+    upcoming: dict[int, Session] = {}
+    cohort_ids = {e.cohort_id for e, _t in pairs if e.cohort_id is not None}
+    for session in Session.objects.filter(cohort_id__in=cohort_ids, ends_at__gt=now).order_by(
+        "starts_at", "pk"
+    ):
+        upcoming.setdefault(session.cohort_id, session)
+    out: list[LearnerCourse] = []
+    for course in courses:
+        course_tracks = {t.pk for t in course.tracks.all()}
+        pair = next(((e, t) for e, t in pairs if t.pk in course_tracks), None)
+        outline = learner_outline(user, course)
+        if pair is None or outline is None:  # pragma: no cover - courses_for chose them so
+            continue
+        enrollment, track = pair
+        out.append(
+            LearnerCourse(
+                course=course,
+                enrollment=enrollment,
+                track=track,
+                outline=outline,
+                status=completion_status(outline, enrollment),
+                next_session=upcoming.get(enrollment.cohort_id or 0),
+            )
+        )
+    return out
+
+
+def activity_neighbours(activity: Activity) -> tuple[Activity | None, Activity | None]:
+    """The activities just before and just after this one in its version (light columns
+    only): one query."""
+    around = {
+        a.position: a
+        for a in Activity.objects.filter(
+            version_id=activity.version_id,
+            position__in=[activity.position - 1, activity.position + 1],
+        ).defer(*_HEAVY)
+    }
+    return around.get(activity.position - 1), around.get(activity.position + 1)
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """A learner's attempts at one quiz: how many (the last number), the best score."""
+
+    used: int
+    best: Decimal | None
+
+
+def quiz_standing(user: User, course: Course, activity_id: str) -> QuizStanding:
+    """Attempts used (numbered 1, 2, 3 with no gap) and best score at one quiz: one query."""
+    row = QuizAttempt.objects.filter(user=user, course=course, activity_id=activity_id).aggregate(
+        used=Max("number"), best=Max("score_percent")
+    )
+    best = row["best"]
+    return QuizStanding(used=row["used"] or 0, best=None if best is None else _score(best))
+
+
+def progress_stuck(progress: CohortProgress) -> StuckSummary:
+    """:func:`stuck_summary` over progress already loaded (so over the same learners, e.g. a
+    coordinator's share of a cohort): no query."""
+    counts = Counter(row.stuck.pk for row in progress.learners if row.stuck is not None)
+    return StuckSummary(
+        course=progress.course,
+        rows=[StuckCount(a, counts.get(a.pk, 0)) for a in progress.activities],
+        finished=sum(1 for row in progress.learners if row.stuck is None),
+        learners=len(progress.learners),
+    )
+
+
+def lesson_done_at(user: User, course: Course, activity_id: str) -> dt.datetime | None:
+    """When the learner finished this lesson (any version: ids are stable), or None."""
+    return (
+        LessonProgress.objects.filter(user=user, course=course, activity_id=activity_id)
+        .values_list("completed_at", flat=True)
+        .first()
     )

@@ -48,8 +48,16 @@ TIMEOUT_MS = 15_000
 
 
 # Fixtures ------------------------------------------------------------------
+_RUNNING: list[Browser] = []
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    # Other test modules import this fixture, and pytest makes each import a fixture of its
+    # own; Playwright's sync API cannot start twice in one thread, so they share the first.
+    if _RUNNING:
+        yield _RUNNING[0]
+        return
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"No Chromium at {CHROMIUM}: install Debian's (apt-get install chromium) "
@@ -61,7 +69,9 @@ def browser() -> Iterator[Browser]:
         # for async code. They are not: the live server answers in its own thread.
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        _RUNNING.append(chromium)
         yield chromium
+        _RUNNING.clear()
         chromium.close()
 
 

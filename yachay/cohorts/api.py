@@ -14,25 +14,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.security import SessionAuth
 from pydantic import Field
 
-from yachay.accounts.models import ApiKey, User
+from yachay.accounts.api_auth import acting_user, user_auth
 from yachay.cohorts import selectors, services
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
-from yachay.intake.api import ApiKeyAuth
 from yachay.intake.schemas import Detail, Errors
 
-router = Router(auth=[SessionAuth(), ApiKeyAuth()], tags=["cohorts"])
-
-
-def _user(request: HttpRequest) -> User:
-    auth = request.auth  # type: ignore[attr-defined]
-    user = auth.user if isinstance(auth, ApiKey) else auth
-    if user is None:
-        raise HttpError(403, _("This API key does not act as a user."))
-    return user
+router = Router(auth=user_auth(), tags=["cohorts"])
 
 
 class SessionOut(Schema):
@@ -123,7 +112,7 @@ def _cohort(c: Cohort) -> dict[str, Any]:
     summary="My cohort and sessions",
 )
 def my_enrollments(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = acting_user(request)
     out = []
     for e in selectors.learner_enrollments(user).prefetch_related("attendances"):
         sessions = list(e.cohort.sessions.all()) if e.cohort else []
@@ -155,7 +144,7 @@ def my_enrollments(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Check in to a live session with its code",
 )
 def check_in(request: HttpRequest, session_id: int, payload: CheckinIn) -> Status:
-    user = _user(request)
+    user = acting_user(request)
     # Only sessions of the learner's own cohorts exist for them.
     session = Session.objects.filter(pk=session_id, cohort__enrollments__user=user).first()
     if session is None:
@@ -177,7 +166,7 @@ def check_in(request: HttpRequest, session_id: int, payload: CheckinIn) -> Statu
     summary="The cohorts I teach or follow",
 )
 def cohort_list(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = acting_user(request)
     cohorts = selectors.cohorts_visible(user).select_related("track").order_by("starts_on", "pk")
     return [_cohort(c) for c in cohorts]
 
@@ -188,7 +177,7 @@ def cohort_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="A cohort's learners and their attendance",
 )
 def cohort_roster(request: HttpRequest, cohort_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     cohort = get_object_or_404(
         selectors.cohorts_visible(user).select_related("track"), pk=cohort_id
     )

@@ -3,20 +3,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import HttpBearer
 from pydantic import Field
 
-from yachay.accounts.models import ApiKey
-from yachay.accounts.services import api_key_lookup
+from yachay.accounts.api_auth import ApiKeyAuth
 from yachay.core.actors import Actor
-from yachay.core.http import client_ip, rate_limited
+from yachay.core.http import client_ip
 from yachay.intake import selectors, services
 from yachay.intake.forms import ApplicationApiForm, api_errors
 from yachay.intake.models import Application
@@ -30,23 +26,6 @@ from yachay.intake.schemas import (
 )
 from yachay.programs.models import Call
 from yachay.selection.selectors import explain
-
-
-class ApiKeyAuth(HttpBearer):
-    def __call__(self, request: HttpRequest) -> Any:
-        # Rate-limit before authenticating, so guessing keys is limited too.
-        wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
-        if wait:
-            message = ngettext(
-                "Too many requests; try again in %(s)d second.",
-                "Too many requests; try again in %(s)d seconds.",
-                wait,
-            )
-            raise HttpError(429, message % {"s": wait})
-        return super().__call__(request)
-
-    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        return api_key_lookup(token)
 
 
 class Pagination(LimitOffsetPagination):

@@ -14,31 +14,20 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.security import SessionAuth
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from yachay.accounts.models import ApiKey, User
+from yachay.accounts.api_auth import acting_user, user_auth
 from yachay.core.actors import Actor
-from yachay.intake.api import ApiKeyAuth
 from yachay.intake.schemas import Detail, Errors
 from yachay.learning import completion as rules_
 from yachay.learning import selectors, services
 from yachay.learning.models import Course
 from yachay.learning.services import LearningRefused
 
-router = Router(auth=[SessionAuth(), ApiKeyAuth()], tags=["learning"])
+router = Router(auth=user_auth(), tags=["learning"])
 
 Kind = Literal["lesson", "quiz", "final"]
 Answer = StrictBool | StrictInt | StrictFloat | StrictStr | list[StrictStr] | None
-
-
-def _user(request: HttpRequest) -> User:
-    auth = request.auth  # type: ignore[attr-defined]
-    user = auth.user if isinstance(auth, ApiKey) else auth
-    if user is None:
-        raise HttpError(403, _("This API key does not act as a user."))
-    return user
 
 
 class Refusal(Schema):
@@ -175,7 +164,7 @@ def _not_enrolled() -> Status:
     summary="The courses I may take",
 )
 def course_list(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = acting_user(request)
     return [_course_out(c) for c in selectors.courses_for(user).select_related("current_version")]
 
 
@@ -185,7 +174,7 @@ def course_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="A course's modules and activities (no answers)",
 )
 def course_outline(request: HttpRequest, slug: str) -> Any:
-    user = _user(request)
+    user = acting_user(request)
     course = _course(slug)
     if course is None:
         return _not_found()
@@ -219,7 +208,7 @@ def _number(value: Any) -> float | None:
     summary="My progress in a course",
 )
 def course_progress(request: HttpRequest, slug: str) -> Any:
-    user = _user(request)
+    user = acting_user(request)
     course = _course(slug)
     if course is None:
         return _not_found()
@@ -277,7 +266,7 @@ def course_progress(request: HttpRequest, slug: str) -> Any:
     summary="Submit an attempt at a quiz; answers the graded attempt",
 )
 def quiz_attempt(request: HttpRequest, slug: str, activity_id: str, payload: AttemptIn) -> Status:
-    user = _user(request)
+    user = acting_user(request)
     course = _course(slug)
     if course is None:
         return _not_found()

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from yachay.accounts.api_auth import ApiKeyAuth
 from yachay.core.actors import PUBLIC
 from yachay.core.http import rate_limited
-from yachay.intake.api import ApiKeyAuth
 from yachay.intake.schemas import Detail
 from yachay.programs.models import Call
 from yachay.selection import allocation, services

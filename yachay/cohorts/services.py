@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -152,11 +151,6 @@ def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
     return opens, closes
 
 
-def _wrong_codes_key(user_id: int) -> str:
-    _limit, seconds = parse_rate(settings.YACHAY_CHECKIN_WRONG_CODES)
-    return f"checkin-wrong:{user_id}:{int(time.time() // max(seconds, 1))}"
-
-
 def _already(att: Attendance) -> CheckinRefused:
     when = formats.time_format(timezone.localtime(att.recorded_at), "H:i")
     return CheckinRefused(
@@ -209,11 +203,22 @@ def attendance_check_in(
     existing = Attendance.objects.filter(enrollment=enrollment, session=session).first()
     if existing is not None:
         raise _already(existing)
+    # Wrong codes are counted in the audit log, per learner and over a sliding window: the
+    # count holds across every worker and host without a shared cache.
     limit, seconds = parse_rate(settings.YACHAY_CHECKIN_WRONG_CODES)
-    key = _wrong_codes_key(user.pk)
-    wrong = cache.get(key, 0)
-    if limit and wrong >= limit:
-        wait = seconds - int(time.time()) % seconds or 1
+    recent: list[dt.datetime] = []
+    if limit:
+        recent = list(
+            AuditEvent.objects.filter(
+                actor=user,
+                action="attendance.wrong_code",
+                created_at__gte=now - dt.timedelta(seconds=seconds),
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+    if limit and len(recent) >= limit:
+        wait = max(1, int((recent[-1] + dt.timedelta(seconds=seconds) - now).total_seconds()))
         raise CheckinRefused(
             "too_many_wrong_codes",
             _(
@@ -232,16 +237,10 @@ def attendance_check_in(
             422,
         )
     if verdict is checkin.Verdict.WRONG:
-        if limit:
-            cache.add(key, 0, timeout=seconds + 1)
-            try:
-                wrong = cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=seconds + 1)
-                wrong = 1
-        left = max(limit - wrong, 0) if limit else None
         message = _("That code is not right. Check the 6 digits on the screen.")
-        if left is not None:
+        if limit:
+            audit_record(actor=Actor.of_user(user), action="attendance.wrong_code", obj=session)
+            left = max(limit - len(recent) - 1, 0)
             message += " " + ngettext(
                 "You have %(n)d attempt left.", "You have %(n)d attempts left.", left
             ) % {"n": left}

@@ -76,6 +76,11 @@ def test_wrong_codes_are_limited_per_learner_not_per_venue(live: Live, settings:
     assert "instructor" in locked.value.message
     # The learner beside them, on the same venue Wi-Fi, is not affected.
     assert attendance_check_in(session=live.session, user=neighbour, code=right).pk
+    # Counted in the audit log (so every worker sees the same count), over a sliding window.
+    wrongs = AuditEvent.objects.filter(action="attendance.wrong_code", actor=guesser)
+    assert wrongs.count() == 3
+    wrongs.update(created_at=timezone.now() - dt.timedelta(seconds=601))
+    assert attendance_check_in(session=live.session, user=guesser, code=right).pk
 
 
 def test_check_in_is_refused_outside_the_window(live: Live) -> None:

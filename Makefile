@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-demo bench-promotion bench-selection bench-assignment bench-import clean
+.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench-intake: install
 
 bench-checkin: install
 	$(BIN)/python bench/checkin_load.py
+
+bench-learning: install
+	$(BIN)/python bench/learning_load.py
 
 bench-promotion: install
 	$(BIN)/python bench/promotion_bench.py

@@ -73,7 +73,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -102,6 +102,13 @@ from bench.intake_load import (
     with_dbname,
 )
 from yachay.cohorts.checkin import code_for, period_of
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from yachay.accounts.models import User
+    from yachay.cohorts.models import Enrollment
+    from yachay.intake.models import Application
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOC = RESULTS_DIR / "checkin.md"
@@ -381,16 +388,11 @@ def prepare(learners: int, seed: int) -> tuple[int, list[Learner]]:
     """Migrate; the demo program and call with ``learners`` applicants; an in-person cohort of
     that capacity with all of them enrolled ACTIVE; each learner signed in. Returns the
     cohort's id and the learners."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connections, transaction
     from django.utils import timezone
 
-    from yachay.accounts.models import Role
-    from yachay.accounts.services import user_create
     from yachay.cohorts.models import Cohort, Enrollment
-    from yachay.core.actors import SYSTEM
     from yachay.intake.demo import demo_load
     from yachay.intake.models import Application
     from yachay.programs.models import Track
@@ -416,12 +418,7 @@ def prepare(learners: int, seed: int) -> tuple[int, list[Learner]]:
             ends_on=today + dt.timedelta(weeks=8),
         )
         apps = list(Application.objects.filter(call=demo.call).order_by("pk"))
-        users = [
-            user_create(
-                username=f"aprendiz{i:05d}", email=app.email, role=Role.LEARNER, actor=SYSTEM
-            )
-            for i, app in enumerate(apps)
-        ]
+        users = learner_accounts(apps)
         enrollments = Enrollment.objects.bulk_create(
             Enrollment(
                 application=app,
@@ -432,10 +429,36 @@ def prepare(learners: int, seed: int) -> tuple[int, list[Learner]]:
             )
             for app, user in zip(apps, users, strict=True)
         )
+    out = sign_in(users, enrollments)
+    cohort_id = cohort.pk
+    connections.close_all()
+    return cohort_id, out
+
+
+def learner_accounts(applications: Sequence[Application]) -> list[User]:
+    """A learner account per application (``accounts.services.user_create``, audited),
+    named ``aprendiz00000``, ``aprendiz00001``… in the order given. Inside a transaction
+    it is one transaction for all of them."""
+    from yachay.accounts.models import Role
+    from yachay.accounts.services import user_create
+    from yachay.core.actors import SYSTEM
+
+    return [
+        user_create(username=f"aprendiz{i:05d}", email=app.email, role=Role.LEARNER, actor=SYSTEM)
+        for i, app in enumerate(applications)
+    ]
+
+
+def sign_in(users: Sequence[User], enrollments: Sequence[Enrollment]) -> list[Learner]:
+    """Sign every user in, as :class:`Learner` number 0, 1, 2…: a server-side Django session
+    holding what ``django.contrib.auth.login`` stores when a learner follows their sign-in
+    link (user id, backend, session auth hash), and a CSRF secret for the cookie."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
     out = []
     backend = "django.contrib.auth.backends.ModelBackend"
     for i, (user, enrollment) in enumerate(zip(users, enrollments, strict=True)):
-        # What django.contrib.auth.login stores when a learner follows their sign-in link.
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = backend
@@ -444,9 +467,7 @@ def prepare(learners: int, seed: int) -> tuple[int, list[Learner]]:
         csrf = "".join(secrets.choice(CSRF_CHARS) for _ in range(32))
         assert store.session_key is not None
         out.append(Learner(i, user.pk, enrollment.pk, store.session_key, csrf))
-    cohort_id = cohort.pk
-    connections.close_all()
-    return cohort_id, out
+    return out
 
 
 def _gist(sql: str) -> str:

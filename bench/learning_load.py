@@ -590,7 +590,7 @@ def prepare(learners: int, seed: int, per_cohort: int) -> Prepared:
     from yachay.core.choices import Schedule
     from yachay.intake.demo import demo_load
     from yachay.intake.models import Application
-    from yachay.learning.demo import _sessions
+    from yachay.learning.demo import weekly_sessions
     from yachay.learning.services import course_import
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -625,7 +625,7 @@ def prepare(learners: int, seed: int, per_cohort: int) -> Prepared:
             )
         first = now - dt.timedelta(weeks=1)
         sessions = Session.objects.bulk_create(
-            [s for cohort in cohorts for s in _sessions(cohort, first)]
+            [s for cohort in cohorts for s in weekly_sessions(cohort, first)]
         )
         apps = list(Application.objects.filter(call=demo.call).order_by("pk")[:total])
         if len(apps) < total:

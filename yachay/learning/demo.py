@@ -48,7 +48,7 @@ class Classroom:
     instructor: User
 
 
-def _sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
+def weekly_sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
     """Six weekly two-hour sessions; the first one is under way when the demo is loaded,
     so check-in can be tried at once."""
     return [
@@ -89,7 +89,7 @@ def demo_classroom_load(
         for cohort in (cusco, online):
             cohort.instructors.add(instructor)
         start = now - dt.timedelta(minutes=10)
-        Session.objects.bulk_create(_sessions(cusco, start) + _sessions(online, start))
+        Session.objects.bulk_create(weekly_sessions(cusco, start) + weekly_sessions(online, start))
 
         audience = track.audience or []
         eligible = Application.objects.filter(call=call, enrollment__isnull=True)

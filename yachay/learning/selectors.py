@@ -476,15 +476,7 @@ def stuck_summary(cohort: Cohort, *, course: Course | None = None) -> StuckSumma
     """Where the cohort's learners stopped: how many have each activity as their first not
     done. Same queries as :func:`cohort_progress`."""
     progress = cohort_progress(cohort, course=course)
-    if progress is None:
-        return None
-    counts = Counter(row.stuck.pk for row in progress.learners if row.stuck is not None)
-    return StuckSummary(
-        course=progress.course,
-        rows=[StuckCount(a, counts.get(a.pk, 0)) for a in progress.activities],
-        finished=sum(1 for row in progress.learners if row.stuck is None),
-        learners=len(progress.learners),
-    )
+    return None if progress is None else progress_stuck(progress)
 
 
 # --- For the learning pages ------------------------------------------------------------------

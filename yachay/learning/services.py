@@ -355,7 +355,7 @@ def lesson_complete(
         obj=progress,
         changes={"course": course.slug, "lesson": activity.activity_id},
     )
-    completion_evaluate(user=user, course=course, actor=actor)
+    _evaluate(user=user, course=course, enrollment=enrollment, actor=actor)
     return progress
 
 
@@ -470,7 +470,7 @@ def quiz_submit(
                 "score": str(attempt.score_percent),
             },
         )
-        completion_evaluate(user=user, course=course, actor=actor)
+        _evaluate(user=user, course=course, enrollment=enrollment, actor=actor)
     return attempt
 
 
@@ -487,12 +487,19 @@ def completion_evaluate(*, user: User, course: Course, actor: Actor) -> Completi
     A Completion, once written, stands: later content does not revoke it. Call it after
     anything that can change the answer (lessons, quizzes, attendance).
     """
+    return _evaluate(user=user, course=course, enrollment=may_take(user, course), actor=actor)
+
+
+def _evaluate(
+    *, user: User, course: Course, enrollment: Enrollment | None, actor: Actor
+) -> CompletionStatus:
+    """:func:`completion_evaluate` with the enrollment through which the learner takes the
+    course already found (by ``may_take``): lessons and quizzes have just looked it up."""
     existing = Completion.objects.filter(user=user, course=course).first()
     if existing is not None:
         return CompletionStatus(complete=True, completion=existing)
     if course.current_version_id is None:
         return CompletionStatus(complete=False)
-    enrollment = may_take(user, course)
     if enrollment is None:
         return CompletionStatus(complete=False, missing=[Missing("enrollment")])
     version = CourseVersion.objects.get(pk=course.current_version_id)

@@ -79,9 +79,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for_staff(request, pk, mark=request.method == "POST")
     cohort = session.cohort
     enrollments = list(selectors.roster(cohort, request.user))  # type: ignore[arg-type]
-    current = {
-        a.enrollment_id: a for a in Attendance.objects.filter(session=session).select_related()
-    }
+    current = {a.enrollment_id: a for a in Attendance.objects.filter(session=session)}
     initial = {f"e{e.pk}": current[e.pk].status for e in enrollments if e.pk in current}
     upload = RosterUploadForm()
     report = None

@@ -62,17 +62,14 @@ import os
 import random
 import re
 import secrets
-import signal
 import statistics
 import string
-import subprocess
 import sys
 import time
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -85,21 +82,24 @@ from bench.intake_load import (
     BARE_PATH,
     REAL,
     RESULTS_DIR,
+    BenchRun,
     Result,
     Summary,
+    add_server_args,
     bench_environment,
     cpu_between,
     cpu_sample,
-    db_create,
-    db_drop,
     django_setup,
     fmt_rejected,
     free_port,
     machine,
+    parse_server_args,
+    run_bench,
     start_gunicorn,
     stop_gunicorn,
     wait_ready,
     with_dbname,
+    write_report,
 )
 from yachay.cohorts.checkin import code_for, period_of
 
@@ -822,7 +822,6 @@ def report(
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    cores = os.cpu_count() or 2
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     p.add_argument("--learners", type=int, default=500, help="learners in the cohort")
     p.add_argument("--rounds", type=int, default=3, help="repeat every scenario, quote medians")
@@ -838,45 +837,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--double-share", type=float, default=0.1, help="learners who tap twice")
     p.add_argument("--warmup-requests", type=int, default=50, help="per endpoint, unquoted")
     p.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
-    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
-    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    p.add_argument("--workers", type=int, default=2 * cores + 1, help="default: 2 × cores + 1")
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
-    p.add_argument(
-        "--pg-url",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="the PostgreSQL server's maintenance database (env BENCH_PG_URL)",
-    )
-    p.add_argument("--db-name", default="yachay_bench_checkin", help="dropped and created")
-    p.add_argument("--output", type=Path, default=DEFAULT_DOC, help="Markdown file to write")
-    p.add_argument("--seed", type=int, default=2027)
-    args = p.parse_args(argv)
-    if not args.db_name.startswith("yachay_bench"):
-        p.error("--db-name must start with yachay_bench: the bench drops it")
+    add_server_args(p, db_name="yachay_bench_checkin", output=DEFAULT_DOC)
+    args = parse_server_args(p, argv)
     if args.learners < 1 or args.rounds < 1 or min(args.minute, args.burst) <= 0:
         p.error("learners, rounds and spreads must be positive")
     if not 0 <= args.double_share <= 1:
         p.error("--double-share is a share between 0 and 1")
-    args.argv = argv
     return args
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # teardown on `kill` as on Ctrl-C
     started = dt.datetime.now(dt.UTC)
     host = machine(args.pg_url)
     env = bench_environment(with_dbname(args.pg_url, args.db_name))
-    server: subprocess.Popen[bytes] | None = None
-    created = False
-    try:
-        print(f"creating database {args.db_name}, migrating, preparing …", flush=True)
-        created = True  # from here on, drop it whatever happens
-        db_create(args.pg_url, args.db_name)
+
+    def body(run: BenchRun) -> int:
         django_setup(env)
         t0 = time.perf_counter()
         cohort_id, learners = prepare(args.learners, args.seed)
@@ -886,42 +862,22 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         rollbacks = pg_rollbacks(args.pg_url, args.db_name)
-        server = start_gunicorn(args, env, port, log_name="checkin-gunicorn.log")
-        wait_ready(server, base_url)
+        run.server = start_gunicorn(args, env, port, log_name="checkin-gunicorn.log")
+        wait_ready(run.server, base_url)
         print(
             f"gunicorn ({args.worker_class}, {args.workers} workers, {args.threads} threads) "
             f"on {base_url}; {len(scenarios(args)) * 2 * args.rounds} runs",
             flush=True,
         )
-        warmups, runs = run_all(args, learners, cohort_id, base_url, server.pid)
-        stop_gunicorn(server)  # every request has been answered: count rows on a quiet DB
+        warmups, runs = run_all(args, learners, cohort_id, base_url, run.server.pid)
+        stop_gunicorn(run.server)  # every request has been answered: count rows on a quiet DB
         time.sleep(1.0)  # the closed connections' statistics reach pg_stat_database
         raced = pg_rollbacks(args.pg_url, args.db_name) - rollbacks
         check = check_rows(warmups, runs, learners, raced)
-        text = report(args, runs, check, queries, host, started)
-        print()
-        print(text)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
-        print(f"written to {shown}")
+        write_report(args, report(args, runs, check, queries, host, started))
         return 0 if check.ok else 1
-    except KeyboardInterrupt:
-        print("\ninterrupted; tearing down", file=sys.stderr)
-        return 130
-    finally:
-        # A second Ctrl-C must not cut the teardown short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if server is not None:
-            stop_gunicorn(server)
-        if created:
-            with suppress(Exception):
-                from django.db import connections
 
-                connections.close_all()
-            db_drop(args.pg_url, args.db_name)
-            print(f"dropped database {args.db_name}", file=sys.stderr)
+    return run_bench(args, body)
 
 
 if __name__ == "__main__":

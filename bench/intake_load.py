@@ -56,7 +56,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -905,8 +905,84 @@ def report(
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def add_server_args(p: argparse.ArgumentParser, *, db_name: str, output: Path) -> None:
+    """The options every gunicorn + PostgreSQL bench takes."""
     cores = os.cpu_count() or 2
+    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--workers", type=int, default=2 * cores + 1, help="default: 2 × cores + 1")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="the PostgreSQL server's maintenance database (env BENCH_PG_URL)",
+    )
+    p.add_argument("--db-name", default=db_name, help="dropped and created each run")
+    p.add_argument("--output", type=Path, default=output, help="Markdown file to write")
+    p.add_argument("--seed", type=int, default=2027)
+
+
+def parse_server_args(p: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse; refuse a database the bench would drop that is not one of its own."""
+    args = p.parse_args(argv)
+    if not args.db_name.startswith("yachay_bench"):
+        p.error("--db-name must start with yachay_bench: the bench drops it")
+    args.argv = argv
+    return args
+
+
+@dataclass
+class BenchRun:
+    """What :func:`run_bench` tears down: the gunicorn the body started, if any."""
+
+    server: subprocess.Popen[bytes] | None = None
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_bench(args: argparse.Namespace, body: Callable[[BenchRun], int]) -> int:
+    """Create the bench database, run ``body`` (its exit status is the bench's), and tear
+    down whatever happens, on Ctrl-C and SIGTERM too: gunicorn stopped, connections closed,
+    the database dropped."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # teardown on `kill` as on Ctrl-C
+    run = BenchRun()
+    created = False
+    try:
+        print(f"creating database {args.db_name}, migrating, preparing …", flush=True)
+        created = True  # from here on, drop it whatever happens
+        db_create(args.pg_url, args.db_name)
+        return body(run)
+    except KeyboardInterrupt:
+        print("\ninterrupted; tearing down", file=sys.stderr)
+        return 130
+    finally:
+        # A second Ctrl-C must not cut the teardown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if run.server is not None:
+            stop_gunicorn(run.server)
+        if created:
+            with suppress(Exception):
+                from django.db import connections
+
+                connections.close_all()
+            db_drop(args.pg_url, args.db_name)
+            print(f"dropped database {args.db_name}", file=sys.stderr)
+
+
+def write_report(args: argparse.Namespace, text: str) -> None:
+    """Print the report and write it where ``--output`` says."""
+    print()
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    print(f"written to {shown}")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     p.add_argument("--clients", type=int, nargs="+", default=[50, 200], help="concurrency levels")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds per scenario")
@@ -921,50 +997,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="repeat every scenario, quote medians")
     p.add_argument("--pause", type=float, default=1.0, help="seconds between scenarios")
     p.add_argument("--max-requests", type=int, default=100_000, help="cap per scenario")
-    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
-    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    p.add_argument("--workers", type=int, default=2 * cores + 1, help="default: 2 × cores + 1")
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
-    p.add_argument(
-        "--pg-url",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="the PostgreSQL server's maintenance database (env BENCH_PG_URL)",
-    )
-    p.add_argument("--db-name", default="yachay_bench", help="dropped and created each run")
-    p.add_argument("--output", type=Path, default=DEFAULT_DOC, help="Markdown file to write")
-    p.add_argument("--seed", type=int, default=2027)
-    args = p.parse_args(argv)
-    if not args.db_name.startswith("yachay_bench"):
-        p.error("--db-name must start with yachay_bench: the bench drops it")
+    add_server_args(p, db_name="yachay_bench", output=DEFAULT_DOC)
+    args = parse_server_args(p, argv)
     if min(args.clients) < 1 or args.rounds < 1 or args.duration <= 0 or args.max_requests < 1:
         p.error("clients, rounds, duration and max-requests must be positive")
-    args.argv = argv
     return args
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # teardown on `kill` as on Ctrl-C
     started = dt.datetime.now(dt.UTC)
     host = machine(args.pg_url)
-    db_url = with_dbname(args.pg_url, args.db_name)
-    env = bench_environment(db_url)
-    server: subprocess.Popen[bytes] | None = None
-    created = False
-    try:
-        print(f"creating database {args.db_name} and migrating …", flush=True)
-        created = True  # from here on, drop it whatever happens
-        db_create(args.pg_url, args.db_name)
+    env = bench_environment(with_dbname(args.pg_url, args.db_name))
+
+    def body(run: BenchRun) -> int:
         django_setup(env)
         key, districts = prepare(seats=20_000)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        server = start_gunicorn(args, env, port)
-        wait_ready(server, base_url)
+        run.server = start_gunicorn(args, env, port)
+        wait_ready(run.server, base_url)
         print(
             f"gunicorn ({args.worker_class}, {args.workers} workers, {args.threads} threads) "
             f"on {base_url}; {len(scenarios(args)) * 2 * args.rounds} scenarios of "
@@ -972,33 +1024,13 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         payloads = Payloads(seed=args.seed, districts=districts)
-        results, ledgers = asyncio.run(run_all(args, base_url, key, payloads, server.pid))
-        stop_gunicorn(server)  # every request has been answered: count rows on a quiet DB
+        results, ledgers = asyncio.run(run_all(args, base_url, key, payloads, run.server.pid))
+        stop_gunicorn(run.server)  # every request has been answered: count rows on a quiet DB
         check = check_rows(ledgers)
-        text = report(args, results, check, host, started)
-        print()
-        print(text)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
-        print(f"written to {shown}")
+        write_report(args, report(args, results, check, host, started))
         return 0 if check.ok else 1
-    except KeyboardInterrupt:
-        print("\ninterrupted; tearing down", file=sys.stderr)
-        return 130
-    finally:
-        # A second Ctrl-C must not cut the teardown short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if server is not None:
-            stop_gunicorn(server)
-        if created:
-            with suppress(Exception):
-                from django.db import connections
 
-                connections.close_all()
-            db_drop(args.pg_url, args.db_name)
-            print(f"dropped database {args.db_name}", file=sys.stderr)
+    return run_bench(args, body)
 
 
 if __name__ == "__main__":

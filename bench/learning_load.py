@@ -72,17 +72,13 @@ import math
 import os
 import random
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -93,20 +89,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.checkin_load import Learner, _gist, learner_accounts, sign_in
 from bench.intake_load import (
     RESULTS_DIR,
+    BenchRun,
     Result,
+    add_server_args,
     bench_environment,
     cpu_between,
     cpu_sample,
-    db_create,
-    db_drop,
     django_setup,
     fmt_rejected,
     free_port,
     machine,
+    parse_server_args,
+    run_bench,
     start_gunicorn,
     stop_gunicorn,
     wait_ready,
     with_dbname,
+    write_report,
 )
 
 if TYPE_CHECKING:
@@ -1151,7 +1150,6 @@ def run_all(
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    cores = os.cpu_count() or 2
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     p.add_argument("--learners", type=int, default=2000, help="simulated learners")
     p.add_argument("--duration", type=float, default=180.0, help="measured seconds per phase")
@@ -1161,47 +1159,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--think-max", type=float, default=30.0, help="think time, seconds")
     p.add_argument("--per-cohort", type=int, default=40, help="learners per cohort")
     p.add_argument("--pause", type=float, default=5.0, help="seconds between phases")
-    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
-    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    p.add_argument("--workers", type=int, default=2 * cores + 1, help="default: 2 × cores + 1")
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
-    p.add_argument(
-        "--pg-url",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-        help="the PostgreSQL server's maintenance database (env BENCH_PG_URL)",
-    )
-    p.add_argument("--db-name", default="yachay_bench_learning", help="dropped and created")
-    p.add_argument("--output", type=Path, default=DEFAULT_DOC, help="Markdown file to write")
-    p.add_argument("--seed", type=int, default=2027)
-    args = p.parse_args(argv)
-    if not args.db_name.startswith("yachay_bench"):
-        p.error("--db-name must start with yachay_bench: the bench drops it")
+    add_server_args(p, db_name="yachay_bench_learning", output=DEFAULT_DOC)
+    args = parse_server_args(p, argv)
     if min(args.learners, args.rounds, args.per_cohort) < 1 or args.duration <= 0:
         p.error("learners, rounds, per-cohort and duration must be positive")
     if args.ramp < 0 or not 0 < args.think_min <= args.think_max:
         p.error("ramp must be >= 0 and 0 < think-min <= think-max")
-    args.argv = argv
     return args
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # teardown on `kill` as on Ctrl-C
     started = dt.datetime.now(dt.UTC)
     host = machine(args.pg_url)
-    static_root = tempfile.TemporaryDirectory(prefix="yachay-bench-static-")
     env = bench_environment(with_dbname(args.pg_url, args.db_name))
-    env["STATIC_ROOT"] = static_root.name
-    server: subprocess.Popen[bytes] | None = None
-    created = False
-    try:
-        print(f"creating database {args.db_name}, migrating, preparing …", flush=True)
-        created = True  # from here on, drop it whatever happens
-        db_create(args.pg_url, args.db_name)
+
+    def body(run: BenchRun) -> int:
         django_setup(env)
         t0 = time.perf_counter()
         prepared = prepare(args.learners, args.seed, args.per_cohort)
@@ -1220,8 +1193,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        server = start_gunicorn(args, env, port, log_name="learning-gunicorn.log")
-        wait_ready(server, base_url)
+        run.server = start_gunicorn(args, env, port, log_name="learning-gunicorn.log")
+        wait_ready(run.server, base_url)
         check_static(base_url, static[0])
         print(
             f"gunicorn ({args.worker_class}, {args.workers} workers, {args.threads} threads) "
@@ -1229,35 +1202,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.duration:g} s",
             flush=True,
         )
-        phases = run_all(args, prepared, key, base_url, static[0], server.pid)
-        stop_gunicorn(server)  # every request has been answered: count rows on a quiet DB
+        phases = run_all(args, prepared, key, base_url, static[0], run.server.pid)
+        stop_gunicorn(run.server)  # every request has been answered: count rows on a quiet DB
         rows = check_rows(phases, prepared.learners)
-        text = report(args, phases, prepared, found, rows, static, host, started)
-        print()
-        print(text)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
-        print(f"written to {shown}")
+        write_report(args, report(args, phases, prepared, found, rows, static, host, started))
         judged = verdict(phases)
         return 0 if judged.errors == 0 and not judged.unexpected and rows[0] else 1
-    except KeyboardInterrupt:
-        print("\ninterrupted; tearing down", file=sys.stderr)
-        return 130
-    finally:
-        # A second Ctrl-C must not cut the teardown short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if server is not None:
-            stop_gunicorn(server)
-        if created:
-            with suppress(Exception):
-                from django.db import connections
 
-                connections.close_all()
-            db_drop(args.pg_url, args.db_name)
-            print(f"dropped database {args.db_name}", file=sys.stderr)
-        static_root.cleanup()
+    with tempfile.TemporaryDirectory(prefix="yachay-bench-static-") as static_root:
+        env["STATIC_ROOT"] = static_root
+        return run_bench(args, body)
 
 
 if __name__ == "__main__":

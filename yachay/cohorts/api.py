@@ -181,7 +181,7 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> dict[str, Any]:
     cohort = get_object_or_404(
         selectors.cohorts_visible(user).select_related("track"), pk=cohort_id
     )
-    enrollments: list[Enrollment] = list(selectors.roster(cohort, user))
+    enrollments = selectors.roster(cohort, user)
     sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
     return {
         "cohort": _cohort(cohort),

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from yachay.accounts.api_auth import acting_user, user_auth
 from yachay.cohorts import selectors, services
-from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
+from yachay.cohorts.models import Attendance, Cohort, Session
 from yachay.intake.schemas import Detail, Errors
 
 router = Router(auth=user_auth(), tags=["cohorts"])

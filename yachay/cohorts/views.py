@@ -69,7 +69,9 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     user: User = request.user  # type: ignore[assignment]
     cohorts = list(
-        selectors.cohorts_visible(user).select_related("track", "call").order_by("starts_on", "name")
+        selectors.cohorts_visible(user)
+        .select_related("track", "call")
+        .order_by("starts_on", "name")
     )
     now = timezone.now()
     live: dict[int, Session] = {}
@@ -103,7 +105,9 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return Cell(None, "·" if held else "", not_marked if held else "", held, s in live)
         return Cell(a.status, symbols[a.status], str(labels[a.status]), held, s in live)
 
-    rows = [(e, [cell(marks[e.pk].get(s.pk), s) for s in sessions], figures[e.pk]) for e in enrollments]
+    rows = [
+        (e, [cell(marks[e.pk].get(s.pk), s) for s in sessions], figures[e.pk]) for e in enrollments
+    ]
     legend = [(status, symbols[status], label) for status, label in Attendance.Status.choices]
     return render(
         request,
@@ -238,13 +242,9 @@ def _code_now(session: Session) -> dict[str, Any]:
     """What the projector shows now: the code, its QR code, when it changes, who is in."""
     now = time.time()
     code, seconds_left = checkin.current_code(session.checkin_secret, now)
-    changes_at = timezone.localtime(
-        dt.datetime.fromtimestamp(now + seconds_left, tz=dt.timezone.utc)
-    )
+    changes_at = timezone.localtime(dt.datetime.fromtimestamp(now + seconds_left, tz=dt.UTC))
     qr = segno.make(checkin_url(session, code), error="m")
-    svg = qr.svg_inline(
-        dark="#1c1c1c", light="#fff", omitsize=True, title=_("QR code to check in")
-    )
+    svg = qr.svg_inline(dark="#1c1c1c", light="#fff", omitsize=True, title=_("QR code to check in"))
     attended = Attendance.objects.filter(session=session, status__in=Attendance.ATTENDED).count()
     return {
         "code": f"{code[:3]} {code[3:]}",
@@ -254,9 +254,7 @@ def _code_now(session: Session) -> dict[str, Any]:
         # The SVG comes from segno, not from anyone's input; role=img names it by its title.
         "qr_svg": svg.replace("<svg ", '<svg role="img" ', 1),
         "attended": attended,
-        "attended_text": ngettext(
-            "%(n)d learner checked in", "%(n)d learners checked in", attended
-        )
+        "attended_text": ngettext("%(n)d learner checked in", "%(n)d learners checked in", attended)
         % {"n": attended},
     }
 

@@ -74,4 +74,3 @@ def spanish_sort_key(*parts: str) -> tuple[tuple[int, ...], tuple[int, ...], tup
         accents += [*a, _FIELD]
         cases += [*c, _FIELD]
     return tuple(primary), tuple(accents), tuple(cases), "\x00".join(parts)
-

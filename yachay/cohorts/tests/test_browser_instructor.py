@@ -68,7 +68,8 @@ def qr_share(page: Page) -> float:
     return float(
         page.evaluate(
             """() => {
-                const box = document.querySelector('#projector [data-qr] svg').getBoundingClientRect();
+                const qr = document.querySelector('#projector [data-qr] svg');
+                const box = qr.getBoundingClientRect();
                 return Math.min(box.width, box.height) / Math.min(innerWidth, innerHeight);
             }"""
         )

@@ -105,9 +105,7 @@ def test_the_session_page_lists_names_in_spanish_order(
     assert row_names(page) == SPANISH_ORDER and "<select" not in page
 
 
-def test_the_roster_csv_is_in_spanish_order(
-    live: Live, users: dict[str, User], call: Call
-) -> None:
+def test_the_roster_csv_is_in_spanish_order(live: Live, users: dict[str, User], call: Call) -> None:
     tricky(live, call)
     response = signed_in(users["instructor"]).get(f"/cohortes/sesiones/{live.session.pk}/lista.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -116,9 +114,7 @@ def test_the_roster_csv_is_in_spanish_order(
     assert [f"{r[last]}, {r[first]}" for r in body] == SPANISH_ORDER
 
 
-def test_the_api_roster_is_in_spanish_order(
-    live: Live, users: dict[str, User], call: Call
-) -> None:
+def test_the_api_roster_is_in_spanish_order(live: Live, users: dict[str, User], call: Call) -> None:
     tricky(live, call)
     roster = signed_in(users["instructor"]).get(f"/api/v1/cohorts/{live.cohort.pk}/roster").json()
     by_enrollment = {
@@ -189,7 +185,9 @@ def test_the_marks_have_a_legend_and_words_for_screen_readers(
     assert "sin marcar" in legend
     # Each mark in the grid is the legend's letter, and the status in words for a screen reader.
     body = page.split("<tbody>", 1)[1]
-    assert '<span class="mk mk-late" aria-hidden="true">T</span><span class="vh">tarde</span>' in body
+    assert (
+        '<span class="mk mk-late" aria-hidden="true">T</span><span class="vh">tarde</span>' in body
+    )
 
 
 def test_wide_tables_scroll_in_a_named_region_reachable_by_keyboard(

@@ -33,6 +33,12 @@ def _isolated(settings: Any) -> None:
     settings.LANGUAGE_CODE = "es"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Static files by their plain names, as the finders serve them to the live server: a
+    # manifest left by an earlier `collectstatic` (make run) names hashed files it lacks.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from django.core.cache import cache
 
     cache.clear()

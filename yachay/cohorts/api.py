@@ -18,7 +18,7 @@ from pydantic import Field
 
 from yachay.accounts.api_auth import acting_user, user_auth
 from yachay.cohorts import selectors, services
-from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
+from yachay.cohorts.models import Attendance, Cohort, Session
 from yachay.intake.schemas import Detail, Errors
 
 router = Router(auth=user_auth(), tags=["cohorts"])
@@ -181,7 +181,7 @@ def cohort_roster(request: HttpRequest, cohort_id: int) -> dict[str, Any]:
     cohort = get_object_or_404(
         selectors.cohorts_visible(user).select_related("track"), pk=cohort_id
     )
-    enrollments: list[Enrollment] = list(selectors.roster(cohort, user))
+    enrollments = selectors.roster(cohort, user)
     sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
     return {
         "cohort": _cohort(cohort),

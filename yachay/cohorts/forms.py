@@ -34,7 +34,7 @@ class MarksForm(forms.Form):
         choices = [("", _("not marked")), *Attendance.Status.choices]
         for e in enrollments:
             self.fields[f"e{e.pk}"] = forms.ChoiceField(
-                label=e.application.full_name, choices=choices, required=False
+                label=e.application.listed_name, choices=choices, required=False
             )
 
     def marks(self) -> dict[int, str | None]:

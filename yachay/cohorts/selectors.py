@@ -7,8 +7,11 @@ is simply not found (404), never shown.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -37,6 +40,16 @@ def sessions_visible(user: User) -> QuerySet[Session]:
     return Session.objects.filter(cohort__in=cohorts_visible(user))
 
 
+def sessions_live(cohorts: Iterable[Cohort], now: dt.datetime) -> QuerySet[Session]:
+    """The sessions of these cohorts whose check-in is open at ``now`` (from a few minutes
+    before the start to a few after the end): the ones to show the code of."""
+    return Session.objects.filter(
+        cohort__in=list(cohorts),
+        starts_at__lte=now + dt.timedelta(minutes=settings.YACHAY_CHECKIN_OPENS_MINUTES),
+        ends_at__gte=now - dt.timedelta(minutes=settings.YACHAY_CHECKIN_GRACE_MINUTES),
+    ).order_by("starts_at")
+
+
 def can_mark(user: User, cohort: Cohort) -> bool:
     """Who takes attendance: the cohort's instructors and program admins (coordinators read)."""
     if not user.is_authenticated or not user.is_active:
@@ -44,19 +57,28 @@ def can_mark(user: User, cohort: Cohort) -> bool:
     return user.is_program_admin or cohort.instructors.filter(pk=user.pk).exists()
 
 
-def roster(cohort: Cohort, user: User) -> QuerySet[Enrollment]:
-    """The cohort's learners this user may see, by surname. A coordinator looking at a
-    cohort outside their departments sees only their departments' learners in it."""
+def roster(cohort: Cohort, user: User) -> list[Enrollment]:
+    """The cohort's learners this user may see, in Spanish alphabetical order of their
+    surnames then given names (Sánchez before Sucasaca, Ñahui after Nuñez), with their
+    application and account: one query. A coordinator looking at a cohort outside their
+    departments sees only their departments' learners in it.
+
+    Sorted in Python: a cohort holds a few dozen learners, and SQLite has no Spanish
+    collation (PostgreSQL's would depend on how it was built)."""
     qs = (
         Enrollment.objects.filter(cohort=cohort)
         .exclude(status=Enrollment.Status.DROPPED)
-        .select_related("application")
-        .order_by("application__paternal_surname", "application__maternal_surname", "pk")
+        .select_related("application", "user")
     )
     deps = user.departments or []
     if user.is_coordinator and cohort.department not in deps:
         qs = qs.filter(application__department__in=deps)
-    return qs
+    return by_name(qs)
+
+
+def by_name(enrollments: Iterable[Enrollment]) -> list[Enrollment]:
+    """Enrollments (with their application) in Spanish alphabetical order of the names."""
+    return sorted(enrollments, key=lambda e: (e.application.name_sort_key(), e.pk))
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,26 @@ learners (checking in to a session, their cohort's calendar)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from yachay.accounts.models import User
+from yachay.accounts.models import Role, User
 from yachay.cohorts import checkin, roster, selectors, services
 from yachay.cohorts.forms import CheckinForm, MarksForm, RosterUploadForm
 from yachay.cohorts.ics import cohort_calendar
@@ -33,30 +37,87 @@ def _staff(request: HttpRequest) -> None:
         raise Http404
 
 
+def mark_symbols() -> dict[str, str]:
+    """The one-letter mark of each attendance status in the cohort's grid (see its legend)."""
+    return {
+        Attendance.Status.PRESENT: pgettext("attendance mark for present", "P"),
+        Attendance.Status.LATE: pgettext("attendance mark for late", "L"),
+        Attendance.Status.ABSENT: pgettext("attendance mark for absent", "A"),
+        Attendance.Status.EXCUSED: pgettext("attendance mark for excused", "E"),
+    }
+
+
+def is_live(session: Session, now: dt.datetime) -> bool:
+    """Check-in is open: from shortly before the start to shortly after the end."""
+    opens, closes = services.checkin_window(session)
+    return opens <= now <= closes
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One learner's mark for one session in the cohort's grid."""
+
+    status: str | None  # None: not marked
+    symbol: str
+    label: str
+    held: bool  # the session has started
+    live: bool
+
+
 @login_required(login_url=LOGIN)
 def cohort_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    cohorts = (
-        selectors.cohorts_visible(request.user)  # type: ignore[arg-type]
+    user: User = request.user  # type: ignore[assignment]
+    cohorts = list(
+        selectors.cohorts_visible(user)
         .select_related("track", "call")
         .order_by("starts_on", "name")
     )
-    return render(request, "cohorts/cohort_list.html", {"cohorts": cohorts})
+    now = timezone.now()
+    live: dict[int, Session] = {}
+    for s in selectors.sessions_live(cohorts, now):
+        live.setdefault(s.cohort_id, s)
+    return render(
+        request,
+        "cohorts/cohort_list.html",
+        {
+            "cohorts": [(c, live.get(c.pk)) for c in cohorts],
+            # Instructors see only the cohorts they teach; coordinators only read.
+            "can_mark": user.is_program_admin or user.role == Role.INSTRUCTOR,
+        },
+    )
 
 
 @login_required(login_url=LOGIN)
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(selectors.cohorts_visible(request.user), pk=pk)  # type: ignore[arg-type]
-    enrollments = list(selectors.roster(cohort, request.user))  # type: ignore[arg-type]
+    enrollments = selectors.roster(cohort, request.user)  # type: ignore[arg-type]
     sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
-    rows = [(e, [marks[e.pk].get(s.pk) for s in sessions], figures[e.pk]) for e in enrollments]
+    now = timezone.now()
+    live = [s for s in sessions if is_live(s, now)]
+    symbols = mark_symbols()
+    labels = dict(Attendance.Status.choices)
+    not_marked = _("not marked")
+
+    def cell(a: Attendance | None, s: Session) -> Cell:
+        held = s.starts_at <= now
+        if a is None:
+            return Cell(None, "·" if held else "", not_marked if held else "", held, s in live)
+        return Cell(a.status, symbols[a.status], str(labels[a.status]), held, s in live)
+
+    rows = [
+        (e, [cell(marks[e.pk].get(s.pk), s) for s in sessions], figures[e.pk]) for e in enrollments
+    ]
+    legend = [(status, symbols[status], label) for status, label in Attendance.Status.choices]
     return render(
         request,
         "cohorts/cohort_detail.html",
         {
             "cohort": cohort,
-            "sessions": sessions,
+            "sessions": [(s, s in live) for s in sessions],
+            "live": live[0] if live else None,
             "rows": rows,
+            "legend": legend,
             "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
         },
     )
@@ -78,7 +139,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one session: marks by hand, roster download and upload."""
     session = _session_for_staff(request, pk, mark=request.method == "POST")
     cohort = session.cohort
-    enrollments = list(selectors.roster(cohort, request.user))  # type: ignore[arg-type]
+    enrollments = selectors.roster(cohort, request.user)  # type: ignore[arg-type]
     current = {a.enrollment_id: a for a in Attendance.objects.filter(session=session)}
     initial = {f"e{e.pk}": current[e.pk].status for e in enrollments if e.pk in current}
     upload = RosterUploadForm()
@@ -138,6 +199,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "opens": opens,
             "closes": closes,
+            "live": opens <= timezone.now() <= closes,
             "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
         },
     )
@@ -147,7 +209,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session_roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster to take attendance on paper or in a spreadsheet where there is no signal."""
     session = _session_for_staff(request, pk, mark=True)
-    enrollments = list(selectors.roster(session.cohort, request.user))  # type: ignore[arg-type]
+    enrollments = selectors.roster(session.cohort, request.user)  # type: ignore[arg-type]
     current = dict(
         Attendance.objects.filter(session=session).values_list("enrollment_id", "status")
     )
@@ -176,29 +238,55 @@ def checkin_url(session: Session, code: str) -> str:
     return f"{settings.YACHAY_SITE_URL.rstrip('/')}{path}?c={code}"
 
 
+def _code_now(session: Session) -> dict[str, Any]:
+    """What the projector shows now: the code, its QR code, when it changes, who is in."""
+    now = time.time()
+    code, seconds_left = checkin.current_code(session.checkin_secret, now)
+    changes_at = timezone.localtime(dt.datetime.fromtimestamp(now + seconds_left, tz=dt.UTC))
+    qr = segno.make(checkin_url(session, code), error="m")
+    svg = qr.svg_inline(dark="#1c1c1c", light="#fff", omitsize=True, title=_("QR code to check in"))
+    attended = Attendance.objects.filter(session=session, status__in=Attendance.ATTENDED).count()
+    return {
+        "code": f"{code[:3]} {code[3:]}",
+        "seconds_left": seconds_left,
+        "changes_at": formats.time_format(changes_at, "H:i:s"),
+        "changes_at_iso": changes_at.isoformat(),
+        # The SVG comes from segno, not from anyone's input; role=img names it by its title.
+        "qr_svg": svg.replace("<svg ", '<svg role="img" ', 1),
+        "attended": attended,
+        "attended_text": ngettext("%(n)d learner checked in", "%(n)d learners checked in", attended)
+        % {"n": attended},
+    }
+
+
 @never_cache
 @login_required(login_url=LOGIN)
 def session_code(request: HttpRequest, pk: int) -> HttpResponse:
-    """The rotating code and its QR code, for the projector: reloads itself as it changes."""
+    """The rotating code and its QR code, for the projector. A small script fetches each new
+    code from :func:`session_code_json` (no meta refresh: it reloads under a screen reader's
+    feet); without JavaScript the page says when the code changes and has a refresh link."""
     session = _session_for_staff(request, pk, mark=True)
-    code, seconds_left = checkin.current_code(session.checkin_secret, time.time())
-    qr = segno.make(checkin_url(session, code), error="m")
     opens, closes = services.checkin_window(session)
     return render(
         request,
         "cohorts/session_code.html",
         {
             "session": session,
-            "code": f"{code[:3]} {code[3:]}",
-            "qr_svg": qr.svg_inline(scale=6, dark="#1c1c1c"),
-            "refresh": max(seconds_left, 3),
+            "now": _code_now(session),
+            "period": checkin.PERIOD,
             "opens": opens,
             "closes": closes,
-            "attended": Attendance.objects.filter(
-                session=session, status__in=Attendance.ATTENDED
-            ).count(),
+            "live": opens <= timezone.now() <= closes,
         },
     )
+
+
+@never_cache
+@login_required(login_url=LOGIN)
+def session_code_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """The projector's current code, QR code (SVG), when it changes and how many are in."""
+    session = _session_for_staff(request, pk, mark=True)
+    return JsonResponse(_code_now(session))
 
 
 @login_required(login_url=LOGIN)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from yachay.core import ubigeo
 from yachay.core.choices import Gender, Modality, Sector, Segment
 from yachay.core.dates import age_on
+from yachay.core.text import spanish_sort_key
 from yachay.programs.models import Call
 
 
@@ -91,6 +92,16 @@ class Application(models.Model):
         return " ".join(
             p for p in (self.given_names, self.paternal_surname, self.maternal_surname) if p
         )
+
+    @property
+    def listed_name(self) -> str:
+        """Surnames first, as staff lists are sorted: "Ñahui Quispe, Killa"."""
+        surnames = " ".join(p for p in (self.paternal_surname, self.maternal_surname) if p)
+        return ", ".join(p for p in (surnames, self.given_names) if p)
+
+    def name_sort_key(self) -> tuple[object, ...]:
+        """Where this person goes in a list sorted by name, in Spanish alphabetical order."""
+        return spanish_sort_key(self.paternal_surname, self.maternal_surname, self.given_names)
 
     @property
     def department_group(self) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from yachay.accounts.models import User
 from yachay.cohorts.models import Cohort, Enrollment, Session
 from yachay.cohorts.selectors import attendance_figures
+from yachay.cohorts.selectors import by_name as cohort_by_name
 from yachay.learning import completion as rules_
 from yachay.learning.models import (
     Activity,
@@ -372,13 +373,12 @@ class CohortProgress:
 
 
 def _cohort_users(cohort: Cohort) -> list[User]:
-    return [
-        e.user
-        for e in Enrollment.objects.filter(cohort=cohort)
+    enrollments = (
+        Enrollment.objects.filter(cohort=cohort)
         .exclude(status=Enrollment.Status.DROPPED)
         .select_related("user", "application")
-        .order_by("application__paternal_surname", "application__maternal_surname", "pk")
-    ]
+    )
+    return [e.user for e in cohort_by_name(enrollments)]
 
 
 def cohort_progress(
@@ -387,7 +387,7 @@ def cohort_progress(
     """Each learner's progress in the cohort's course: percent done, lessons done, best score
     of each quiz, completion date, last activity and where they stopped.
 
-    ``users`` defaults to the cohort's learners (not dropped), by surname; ``course`` to the
+    ``users`` defaults to the cohort's learners (not dropped), by name; ``course`` to the
     first course (by slug) of the cohort's track. A constant number of queries, whatever the
     number of learners or activities; None when the track has no imported course.
     """

@@ -404,11 +404,7 @@ def _progress(request: HttpRequest, pk: int) -> dict[str, Any]:
     cohort: Cohort = get_object_or_404(
         cohort_selectors.cohorts_visible(user).select_related("track"), pk=pk
     )
-    enrollments = list(
-        cohort_selectors.roster(cohort, user)
-        .exclude(status=Enrollment.Status.DROPPED)
-        .select_related("user")
-    )
+    enrollments = cohort_selectors.roster(cohort, user)
     progress = selectors.cohort_progress(cohort, [e.user for e in enrollments])
     order = request.GET.get("orden", "")[:80]
     rows: list[tuple[int, Enrollment, selectors.LearnerProgress]] = []
@@ -501,7 +497,7 @@ def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
         writer.writerow(
             [
                 roster.guard_cell(e.application.reference),
-                roster.guard_cell(e.application.full_name),
+                roster.guard_cell(e.application.listed_name),
                 p.percent_done,
                 p.lessons_done,
                 p.lessons_total,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from yachay.accounts.models import Role, User
@@ -33,8 +35,34 @@ def cohorts_visible(user: User) -> QuerySet[Cohort]:
     return qs.none()
 
 
+def cohort_for_staff(user: User, pk: int, qs: QuerySet[Cohort] | None = None) -> Cohort:
+    """The cohort ``pk`` if this user may see it. Staff asking for a cohort outside their
+    scope (another department, another instructor's class) are refused (403) in words; anyone
+    else, and any id that does not exist, is not found (404)."""
+    cohort = (qs if qs is not None else Cohort.objects.all()).filter(
+        pk__in=cohorts_visible(user).values("pk")
+    )
+    found = cohort.filter(pk=pk).first()
+    if found is not None:
+        return found
+    if user.is_authenticated and user.works_with_cohorts and Cohort.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
 def sessions_visible(user: User) -> QuerySet[Session]:
     return Session.objects.filter(cohort__in=cohorts_visible(user))
+
+
+def session_for_staff(user: User, pk: int) -> Session:
+    """The session ``pk`` with its cohort, refused (403) or not found (404) as
+    :func:`cohort_for_staff` says."""
+    found = sessions_visible(user).select_related("cohort").filter(pk=pk).first()
+    if found is not None:
+        return found
+    if user.is_authenticated and user.works_with_cohorts and Session.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
 
 
 def can_mark(user: User, cohort: Cohort) -> bool:

@@ -53,9 +53,7 @@ class StaffLoginForm(AuthenticationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = _(
-            "Write your username or your email."
-        )
+        self.fields["username"].error_messages["required"] = _("Write your username or your email.")
         self.fields["password"].error_messages["required"] = _("Write your password.")
 
     def clean(self) -> dict[str, Any]:
@@ -87,6 +85,4 @@ class StaffSetPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].error_messages["required"] = _("Write a new password.")
-        self.fields["new_password2"].error_messages["required"] = _(
-            "Write the new password again."
-        )
+        self.fields["new_password2"].error_messages["required"] = _("Write the new password again.")

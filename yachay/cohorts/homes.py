@@ -59,7 +59,9 @@ def sessions_today(user: User, *, now: dt.datetime | None = None) -> list[TodayS
     ]
 
 
-def cohorts_with_figures(qs: QuerySet[Cohort], *, now: dt.datetime | None = None) -> QuerySet[Cohort]:
+def cohorts_with_figures(
+    qs: QuerySet[Cohort], *, now: dt.datetime | None = None
+) -> QuerySet[Cohort]:
     """Cohorts with their learner count (``placed``) and their track: 1 query."""
     now = now or timezone.now()
     return (
@@ -70,9 +72,7 @@ def cohorts_with_figures(qs: QuerySet[Cohort], *, now: dt.datetime | None = None
                 filter=~Q(enrollments__status=Enrollment.Status.DROPPED),
                 distinct=True,
             ),
-            sessions_left=Count(
-                "sessions", filter=Q(sessions__starts_at__gte=now), distinct=True
-            ),
+            sessions_left=Count("sessions", filter=Q(sessions__starts_at__gte=now), distinct=True),
         )
         .order_by("starts_on", "name", "pk")
     )
@@ -212,7 +212,7 @@ def program_home(user: User, *, now: dt.datetime | None = None, runs: int = 5) -
     cohorts without an instructor, learners waiting for a cohort): 8 queries."""
     now = now or timezone.now()
     calls = Call.objects.select_related("program").annotate(n=Count("applications"))
-    call_rows = [CallRow(call=c, state=c.state(now), applications=c.n) for c in calls]  # type: ignore[attr-defined]
+    call_rows = [CallRow(call=c, state=c.state(now), applications=c.n) for c in calls]
     latest = list(
         SelectionRun.objects.select_related("call")
         .defer("problem", "admitted_ids", "waitlist_ids", "ineligible", "departments")
@@ -240,4 +240,3 @@ def program_home(user: User, *, now: dt.datetime | None = None, runs: int = 5) -
     return ProgramHome(
         calls=call_rows, runs=latest, cohorts=totals["n"], placed=placed, attention=attention
     )
-

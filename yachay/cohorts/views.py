@@ -267,5 +267,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context: dict[str, object] = {"home": homes.coordinator_home(user)}
         return render(request, "cohorts/home_coordinator.html", context)
     if user.works_with_cohorts:
-        return render(request, "cohorts/home_instructor.html", {"home": homes.instructor_home(user)})
+        return render(
+            request, "cohorts/home_instructor.html", {"home": homes.instructor_home(user)}
+        )
     return redirect("accounts:me")

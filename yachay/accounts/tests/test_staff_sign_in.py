@@ -73,7 +73,9 @@ def test_empty_fields_say_what_is_missing(client: Client, db: None) -> None:
     assert "Escribe tu usuario o tu correo." in body and "Escribe tu contraseña." in body
 
 
-def test_an_address_shared_by_two_accounts_signs_in_neither(client: Client, instructor: User) -> None:
+def test_an_address_shared_by_two_accounts_signs_in_neither(
+    client: Client, instructor: User
+) -> None:
     user_create(
         username="otra", email="ines@example.pe", password=PASSWORD, role=Role.INSTRUCTOR,
         actor=SYSTEM,
@@ -231,7 +233,10 @@ def test_a_signed_out_visitor_sees_no_account_links(client: Client, db: None) ->
 @pytest.mark.parametrize(
     ("path", "words"),
     [
-        ("/privacidad/", ["Ley N.º 29733", "ARCO", "Acceso", "Rectificación", "datos@yachay.local"]),
+        (
+            "/privacidad/",
+            ["Ley N.º 29733", "ARCO", "Acceso", "Rectificación", "datos@yachay.local"],
+        ),
         ("/ayuda/", ["ayuda@yachay.local", "/personal/entrar/", "/entrar/"]),
         ("/accesibilidad/", ["WCAG", "2.2", "AA", "ayuda@yachay.local"]),
     ],

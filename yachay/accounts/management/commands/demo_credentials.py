@@ -37,7 +37,9 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
 
 
 class Command(BaseCommand):
-    help = "Print the demo's staff logins, where each role signs in, a learner link and the API key."
+    help = (
+        "Print the demo's staff logins, where each role signs in, a learner link and the API key."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = demo.credentials_path()

@@ -2,7 +2,8 @@
 
 Scopes are object-level: every view and endpoint fetches a cohort or a session through
 :func:`cohorts_visible` / :func:`sessions_visible`, so a guessed id outside the user's scope
-is simply not found (404), never shown.
+is never shown. The staff pages say so (403, :func:`cohort_for_staff`); the API and
+learners get not found (404).
 """
 
 from __future__ import annotations

@@ -85,4 +85,9 @@ class StaffSetPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].error_messages["required"] = _("Write a new password.")
+        self.fields["new_password1"].help_text = _(
+            "At least 8 characters, not only digits, not a common password and not like your "
+            "name or username. A few words joined by dashes are easy to remember."
+        )
+        self.fields["new_password2"].help_text = _("Write it again, to be sure.")
         self.fields["new_password2"].error_messages["required"] = _("Write the new password again.")

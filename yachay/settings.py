@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "yachay.core.context_processors.site",
             ],
         },
     },
@@ -164,7 +165,11 @@ DATABASES["default"].setdefault("TEST", {})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+# Staff sign in with a password here; learners use emailed links (/entrar/). After sign-in
+# each role lands on its own home (cohorts:home sends learners on to their page).
+LOGIN_URL = "accounts:staff_login"
+LOGIN_REDIRECT_URL = "cohorts:home"
+LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,8 +252,11 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "yachay.core.logs.ClientErrorsBrief"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A refused request (403, 400) is the client's doing: one warning line, no traceback.
+    "loggers": {"django.request": {"filters": ["client_errors_without_traceback"]}},
 }
 
 # Background tasks (django.tasks API): a table in our own database, run by
@@ -269,3 +277,9 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")
+
+# Who runs the program: named as the controller of personal data in the privacy notice
+# (Ley 29733), and the addresses people write to for help and for their data rights.
+YACHAY_ORGANISER = os.environ.get("YACHAY_ORGANISER", "Programa Nacional de Habilidades en IA")
+YACHAY_CONTACT_EMAIL = os.environ.get("YACHAY_CONTACT_EMAIL", "ayuda@yachay.local")
+YACHAY_PRIVACY_EMAIL = os.environ.get("YACHAY_PRIVACY_EMAIL", "datos@yachay.local")

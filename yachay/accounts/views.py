@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from yachay.accounts.forms import LoginLinkRequestForm
+from yachay.accounts.forms import (
+    LoginLinkRequestForm,
+    StaffLoginForm,
+    StaffPasswordResetForm,
+    StaffSetPasswordForm,
+)
 from yachay.accounts.services import login_link_request, user_from_login_link
 from yachay.core.http import ratelimit
 
@@ -57,3 +68,49 @@ def me(request: HttpRequest) -> HttpResponse:
         "staff": user.works_with_cohorts,  # type: ignore[union-attr]
     }
     return render(request, "accounts/me.html", context)
+
+
+# Staff: username or email and a password -------------------------------------------------
+# Instructors, coordinators and program admins sign in here; learners have no password and
+# use the emailed link above. After sign-in, settings.LOGIN_REDIRECT_URL is each role's home.
+
+staff_login = ratelimit("staff_login", "YACHAY_RATELIMIT_FORM")(
+    auth_views.LoginView.as_view(
+        template_name="accounts/staff_login.html",
+        authentication_form=StaffLoginForm,
+        redirect_authenticated_user=True,
+    )
+)
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's own rule): a link or an image cannot sign anyone out."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You signed out. See you soon."))
+        return response
+
+
+logout = LogoutView.as_view(next_page="/")
+
+password_reset = ratelimit("password_reset", "YACHAY_RATELIMIT_FORM")(
+    auth_views.PasswordResetView.as_view(
+        form_class=StaffPasswordResetForm,
+        template_name="accounts/password_reset_form.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=StaffSetPasswordForm,
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

@@ -2,7 +2,8 @@
 
 Scopes are object-level: every view and endpoint fetches a cohort or a session through
 :func:`cohorts_visible` / :func:`sessions_visible`, so a guessed id outside the user's scope
-is simply not found (404), never shown.
+is never shown. The staff pages say so (403, :func:`cohort_for_staff`); the API and
+learners get not found (404).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from yachay.accounts.models import Role, User
@@ -36,6 +39,21 @@ def cohorts_visible(user: User) -> QuerySet[Cohort]:
     return qs.none()
 
 
+def cohort_for_staff(user: User, pk: int, qs: QuerySet[Cohort] | None = None) -> Cohort:
+    """The cohort ``pk`` if this user may see it. Staff asking for a cohort outside their
+    scope (another department, another instructor's class) are refused (403) in words; anyone
+    else, and any id that does not exist, is not found (404)."""
+    cohort = (qs if qs is not None else Cohort.objects.all()).filter(
+        pk__in=cohorts_visible(user).values("pk")
+    )
+    found = cohort.filter(pk=pk).first()
+    if found is not None:
+        return found
+    if user.is_authenticated and user.works_with_cohorts and Cohort.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
 def sessions_visible(user: User) -> QuerySet[Session]:
     return Session.objects.filter(cohort__in=cohorts_visible(user))
 
@@ -48,6 +66,17 @@ def sessions_live(cohorts: Iterable[Cohort], now: dt.datetime) -> QuerySet[Sessi
         starts_at__lte=now + dt.timedelta(minutes=settings.YACHAY_CHECKIN_OPENS_MINUTES),
         ends_at__gte=now - dt.timedelta(minutes=settings.YACHAY_CHECKIN_GRACE_MINUTES),
     ).order_by("starts_at")
+
+
+def session_for_staff(user: User, pk: int) -> Session:
+    """The session ``pk`` with its cohort, refused (403) or not found (404) as
+    :func:`cohort_for_staff` says."""
+    found = sessions_visible(user).select_related("cohort").filter(pk=pk).first()
+    if found is not None:
+        return found
+    if user.is_authenticated and user.works_with_cohorts and Session.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
 
 
 def can_mark(user: User, cohort: Cohort) -> bool:

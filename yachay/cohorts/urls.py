@@ -4,6 +4,7 @@ from yachay.cohorts import views
 
 app_name = "cohorts"
 urlpatterns = [
+    path("personal/", views.home, name="home"),
     path("cohortes/", views.cohort_list, name="list"),
     path("cohortes/<int:pk>/", views.cohort_detail, name="detail"),
     path("cohortes/sesiones/<int:pk>/", views.session_detail, name="session"),

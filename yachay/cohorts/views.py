@@ -23,13 +23,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from yachay.accounts.models import Role, User
-from yachay.cohorts import checkin, roster, selectors, services
+from yachay.cohorts import checkin, homes, roster, selectors, services
 from yachay.cohorts.forms import CheckinForm, MarksForm, RosterUploadForm
 from yachay.cohorts.ics import cohort_calendar
 from yachay.cohorts.models import Attendance, Enrollment, Session
 from yachay.core.actors import Actor
 
-LOGIN = "/entrar/"
+LOGIN = "/entrar/"  # learners' pages: sign in by an emailed link
+STAFF_LOGIN = "accounts:staff_login"  # staff pages: username and password
 
 
 def _staff(request: HttpRequest) -> None:
@@ -64,7 +65,7 @@ class Cell:
     live: bool
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 def cohort_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     user: User = request.user  # type: ignore[assignment]
@@ -88,9 +89,9 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_object_or_404(selectors.cohorts_visible(request.user), pk=pk)  # type: ignore[arg-type]
+    cohort = selectors.cohort_for_staff(request.user, pk)  # type: ignore[arg-type]
     enrollments = selectors.roster(cohort, request.user)  # type: ignore[arg-type]
     sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
     now = timezone.now()
@@ -124,16 +125,13 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _session_for_staff(request: HttpRequest, pk: int, *, mark: bool = False) -> Session:
-    session = get_object_or_404(
-        selectors.sessions_visible(request.user).select_related("cohort"),  # type: ignore[arg-type]
-        pk=pk,
-    )
+    session = selectors.session_for_staff(request.user, pk)  # type: ignore[arg-type]
     if mark and not selectors.can_mark(request.user, session.cohort):  # type: ignore[arg-type]
         raise PermissionDenied
     return session
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 @require_http_methods(["GET", "POST"])
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one session: marks by hand, roster download and upload."""
@@ -205,7 +203,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 def session_roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster to take attendance on paper or in a spreadsheet where there is no signal."""
     session = _session_for_staff(request, pk, mark=True)
@@ -260,7 +258,7 @@ def _code_now(session: Session) -> dict[str, Any]:
 
 
 @never_cache
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 def session_code(request: HttpRequest, pk: int) -> HttpResponse:
     """The rotating code and its QR code, for the projector. A small script fetches each new
     code from :func:`session_code_json` (no meta refresh: it reloads under a screen reader's
@@ -282,7 +280,7 @@ def session_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 def session_code_json(request: HttpRequest, pk: int) -> JsonResponse:
     """The projector's current code, QR code (SVG), when it changes and how many are in."""
     session = _session_for_staff(request, pk, mark=True)
@@ -344,3 +342,20 @@ def learner_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="yachay-sesiones.ics"'
     return response
+
+
+@login_required(login_url=STAFF_LOGIN)
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's home after sign-in: the program office's, a coordinator's, an
+    instructor's. A learner has their own page (Mi cuenta)."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_program_admin:
+        return render(request, "cohorts/home_program.html", {"home": homes.program_home(user)})
+    if user.is_coordinator:
+        context: dict[str, object] = {"home": homes.coordinator_home(user)}
+        return render(request, "cohorts/home_coordinator.html", context)
+    if user.works_with_cohorts:
+        return render(
+            request, "cohorts/home_instructor.html", {"home": homes.instructor_home(user)}
+        )
+    return redirect("accounts:me")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, JsonResponse
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -18,3 +22,27 @@ def places(request: HttpRequest, code: str) -> JsonResponse:
     else:
         raise Http404
     return JsonResponse({"code": code, "children": children})
+
+
+def _page(template: str) -> Callable[[HttpRequest], HttpResponse]:
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            template,
+            {
+                "organiser": settings.YACHAY_ORGANISER,
+                "contact_email": settings.YACHAY_CONTACT_EMAIL,
+                "privacy_email": settings.YACHAY_PRIVACY_EMAIL,
+            },
+        )
+
+    return view
+
+
+# The pages every footer links to: the privacy notice (Ley 29733), help and contact, and the
+# accessibility statement. Their addresses come from settings, so each deployment names its
+# own organiser and inboxes.
+privacy = _page("core/privacy.html")
+help_page = _page("core/help.html")
+accessibility = _page("core/accessibility.html")

@@ -62,6 +62,13 @@ ADMIN_USERNAME = "admin"
 COORDINATOR_USERNAME = "coordinador.cusco"
 COORDINATOR_DEPARTMENTS = ["08", "21"]  # Cusco, Puno
 INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.learning.demo)
+# Names and addresses of the demo staff: pages greet them by name, and "forgot my password"
+# mails a reset link to the address (shown in the console with the default mail backend).
+DEMO_STAFF_PEOPLE: dict[str, tuple[str, str, str]] = {
+    ADMIN_USERNAME: ("Rosa", "Huamán Torres", "admin@yachay.local"),
+    COORDINATOR_USERNAME: ("Carlos", "Mamani Quispe", "coordinador.cusco@yachay.local"),
+    INSTRUCTOR_USERNAME: ("Inés", "Condori Apaza", "instructora.cusco@yachay.local"),
+}
 
 T = TypeVar("T")
 
@@ -1009,11 +1016,15 @@ def demo_accounts_ensure(
             password = old_users.get(username, {}).get("password")
         else:
             password = _password()
+            first_name, last_name, email = DEMO_STAFF_PEOPLE[username]
             user_create(
                 username=username,
                 password=password,
                 role=role,
                 departments=departments,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
                 actor=actor,
             )
         users.append(

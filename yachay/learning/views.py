@@ -35,7 +35,8 @@ from yachay.learning import course_format, forms, selectors, services
 from yachay.learning.models import Activity, Course, QuizAttempt
 from yachay.learning.services import LearningRefused
 
-LOGIN = "/entrar/"
+LOGIN = "/entrar/"  # learners' pages: sign in by an emailed link
+STAFF_LOGIN = "accounts:staff_login"  # staff pages: username and password
 
 View = Callable[..., HttpResponse]
 
@@ -401,8 +402,8 @@ def _progress(request: HttpRequest, pk: int) -> dict[str, Any]:
     user = _user(request)
     if not user.works_with_cohorts:
         raise Http404
-    cohort: Cohort = get_object_or_404(
-        cohort_selectors.cohorts_visible(user).select_related("track"), pk=pk
+    cohort: Cohort = cohort_selectors.cohort_for_staff(
+        user, pk, Cohort.objects.select_related("track")
     )
     enrollments = cohort_selectors.roster(cohort, user)
     progress = selectors.cohort_progress(cohort, [e.user for e in enrollments])
@@ -464,7 +465,7 @@ def quiz_label(quiz: Activity, number: int) -> str:
     return _("Q%(n)d") % {"n": number}
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 @require_GET
 def cohort_progress(request: HttpRequest, pk: int) -> HttpResponse:
     context = _progress(request, pk)
@@ -479,7 +480,7 @@ def _score(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
-@login_required(login_url=LOGIN)
+@login_required(login_url=STAFF_LOGIN)
 @require_GET
 def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress table as CSV: UTF-8 with a BOM and CRLF like the attendance roster, every

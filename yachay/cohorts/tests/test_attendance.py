@@ -192,11 +192,13 @@ def test_marks_for_learners_outside_the_cohort_are_refused(
         "/cohortes/sesiones/{session}/lista.csv",
     ],
 )
-def test_another_cohorts_pages_are_not_found_for_an_instructor(live: Live, path: str) -> None:
+def test_another_cohorts_pages_are_refused_to_an_instructor(live: Live, path: str) -> None:
     client = signed_in(live.other_instructor)
     url = path.format(cohort=live.cohort.pk, session=live.session.pk)
-    assert client.get(url).status_code == 404
-    assert client.post(url, {}).status_code in (404, 405)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {}).status_code in (403, 405)
+    missing = path.format(cohort=999_999, session=999_999)
+    assert client.get(missing).status_code == 404
     own = path.format(cohort=live.other.pk, session=live.other_session.pk)
     assert client.get(own).status_code == 200
 
@@ -220,8 +222,8 @@ def test_a_coordinator_reads_their_departments_but_does_not_mark(
         == 403
     )
     assert not Attendance.objects.exists()
-    # The virtual cohort has one learner, from Lima: not theirs, so not visible.
-    assert client.get(f"/cohortes/{live.other.pk}/").status_code == 404
+    # The virtual cohort has one learner, from Lima: not theirs, so refused.
+    assert client.get(f"/cohortes/{live.other.pk}/").status_code == 403
 
 
 def test_the_code_page_shows_the_current_code_and_a_qr(live: Live, users: dict[str, User]) -> None:

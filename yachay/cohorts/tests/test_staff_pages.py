@@ -317,10 +317,10 @@ def test_the_projector_is_for_those_who_take_attendance(
     assert signed_in(users["instructor"]).get(url).status_code == 200
     assert signed_in(users["admin"]).get(url).status_code == 200
     assert signed_in(users["coordinator"]).get(url).status_code == 403  # reads, never marks
-    assert signed_in(live.other_instructor).get(url).status_code == 404
+    assert signed_in(live.other_instructor).get(url).status_code == 403  # staff, not theirs
     assert signed_in(live.learners[0]).get(url).status_code == 404
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and "/entrar/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/personal/entrar/" in anonymous["Location"]
 
 
 def test_the_session_page_highlights_check_in_while_it_is_open(

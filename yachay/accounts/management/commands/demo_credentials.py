@@ -37,7 +37,9 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
 
 
 class Command(BaseCommand):
-    help = "Print the demo's admin login, coordinator login and API key (written by load_demo)."
+    help = (
+        "Print the demo's staff logins, where each role signs in, a learner link and the API key."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = demo.credentials_path()
@@ -52,7 +54,8 @@ class Command(BaseCommand):
         w(self.style.MIGRATE_HEADING("Yachay demo — local use only"))
         site = settings.YACHAY_SITE_URL.rstrip("/")
         w(f"  Site:        {site}/")
-        w(f"  Admin site:  {site}/admin/")
+        w(f"  Staff sign-in (username or email + password): {site}/personal/entrar/")
+        w(f"  Admin site (program admin and coordinator only): {site}/admin/")
         for user in data.get("users", []):
             password = user.get("password") or (
                 "(not known: the user existed before; set one with "
@@ -62,11 +65,13 @@ class Command(BaseCommand):
             if user.get("departments"):
                 scope = f"  departments {', '.join(user['departments'])}"
             w(f"  {user.get('role', ''):<12} {user.get('username')}  password: {password}{scope}")
+            w(f"               signs in at {site}/personal/entrar/ and lands on {site}/personal/")
         learner = User.objects.filter(username=data.get("learner") or "", is_active=True).first()
         if learner is not None:
             # A fresh one-time link each time: a link is spent when used.
             w(f"  learner      {learner.username}  sign in once with: {login_link(learner)}")
-            w(f"  Learning:    {site}/aprender/   Cohorts (instructor): {site}/cohortes/")
+            w(f"               (learners have no password: a new link any time at {site}/entrar/)")
+            w(f"  Learning:    {site}/aprender/   Cohorts (staff): {site}/cohortes/")
         key = data.get("api_key") or {}
         raw = key.get("key", "")
         w(f"  API key:     {raw}")

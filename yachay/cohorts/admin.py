@@ -20,7 +20,7 @@ from yachay.cohorts.forms import PlanForm
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
-from yachay.core.choices import Schedule, slot_label
+from yachay.core.choices import slot_label
 
 
 class SessionInline(admin.TabularInline):

@@ -53,7 +53,7 @@ class Cohort(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_slot_display(self) -> str:
+    def get_slot_display(self) -> str:  # type: ignore[no-redef]  # Django keeps an override
         """The slot with its hours ("tarde, 15:00–18:00"), wherever a cohort's slot is shown."""
         return str(slot_label(self.slot)) if self.slot in Schedule.values else self.slot
 

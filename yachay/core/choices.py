@@ -3,13 +3,18 @@
 Stored values are stable English codes, the same as the API's; labels are translated.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:  # the stubs' name for a str or a lazy translation
+    from django_stubs_ext import StrOrPromise
 
 
 class Gender(models.TextChoices):
@@ -50,13 +55,14 @@ SLOT_HOURS: dict[str, tuple[dt.time, dt.time]] = {
 
 
 def slot_hours(slot: str) -> str:
-    """"9:00–12:00": the slot's hours, 24-hour clock, as Peru writes them."""
+    """ "9:00–12:00": the slot's hours, 24-hour clock, as Peru writes them."""
     start, end = SLOT_HOURS[slot]
     return f"{start.hour}:{start.minute:02d}\u2013{end.hour}:{end.minute:02d}"
 
 
-def slot_label(slot: str) -> Promise:
-    """The slot in words with its hours: "mañana, 9:00–12:00" / "fin de semana, sábados 9:00–13:00"."""
+def slot_label(slot: str) -> StrOrPromise:
+    """The slot in words with its hours: "mañana, 9:00–12:00", "fin de semana, sábados
+    9:00–13:00"."""
     hours: object = slot_hours(slot)
     if slot == Schedule.WEEKEND:
         hours = format_lazy(_("Saturdays {hours}"), hours=hours)
@@ -67,7 +73,7 @@ def slot_label(slot: str) -> Promise:
     )
 
 
-def slot_choices() -> list[tuple[str, Promise]]:
+def slot_choices() -> list[tuple[str, StrOrPromise]]:
     return [(slot, slot_label(slot)) for slot in Schedule.values]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -318,7 +319,7 @@ class BirthDateField(forms.Field):
         day, month, year = ([p.strip() if isinstance(p, str) else "" for p in parts] + [""] * 3)[:3]
         if not (day or month or year):
             return None
-        problems = []
+        problems: list[Any] = []
         if not day:
             problems.append(_("Write the day you were born."))
         elif not _ONE_OR_TWO_DIGITS.fullmatch(day) or not 1 <= int(day) <= 31:
@@ -352,7 +353,7 @@ class ApplicationForm(ApplicationFields):
     """The public web form: birth date in three boxes, place by three selects, consent by
     a box."""
 
-    birth_date = BirthDateField(
+    birth_date = BirthDateField(  # type: ignore[assignment]  # three boxes, the same date
         label=_("Birth date"),
         help_text=_("For example: 4, May, 1990."),
         error_messages=required(_("Write your birth date: day, month and year.")),
@@ -404,7 +405,9 @@ class ApplicationForm(ApplicationFields):
         place lists and must find everything they typed still there, with no errors yet."""
         initial = data.dict() | {
             "schedules": data.getlist("schedules"),
-            "birth_date": BirthDateWidget().value_from_datadict(data, {}, "birth_date"),
+            "birth_date": BirthDateWidget().value_from_datadict(
+                data, MultiValueDict(), "birth_date"
+            ),
         }
         return cls(initial=initial, call=call)
 

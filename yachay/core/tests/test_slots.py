@@ -31,4 +31,3 @@ def test_labels_carry_the_hours_in_the_active_language() -> None:
         ]
     with translation.override("en"):
         assert str(slot_label("afternoon")) == "afternoon, 15:00–18:00"
-

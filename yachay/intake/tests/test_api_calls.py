@@ -35,7 +35,12 @@ def test_a_call_reads_without_a_key_with_every_fact_the_call_page_shows(
     assert closes.utcoffset() == dt.timedelta(hours=-5)
     assert abs(closes - call.closes_at) < dt.timedelta(milliseconds=1)  # JSON keeps ms
     assert body["ages_on"] == timezone.localtime(call.closes_at).date().isoformat()
-    assert [s["code"] for s in body["segments"]] == ["sme_expert", "entrepreneur", "sme_owner", "other"]
+    assert [s["code"] for s in body["segments"]] == [
+        "sme_expert",
+        "entrepreneur",
+        "sme_owner",
+        "other",
+    ]
     assert body["ruc_required_segments"] == [{"code": "sme_owner", "label": "dueño/a de MYPE"}]
     assert [m["code"] for m in body["modalities"]] == ["virtual", "in_person"]
     assert body["slots"][0] == {
@@ -96,7 +101,9 @@ def test_the_list_has_every_state_newest_first_in_fixed_queries(
     assert all(c["tracks"][0]["slug"] == "ia-negocio" for c in body)
 
 
-def test_an_unknown_call_is_a_404_and_an_unknown_parameter_a_422(client: Client, call: Call) -> None:
+def test_an_unknown_call_is_a_404_and_an_unknown_parameter_a_422(
+    client: Client, call: Call
+) -> None:
     r = client.get("/api/v1/calls/no-existe")
     assert r.status_code == 404 and r.json()["detail"]
     assert client.get("/api/v1/calls?state=open").status_code == 422

@@ -44,7 +44,7 @@ def test_the_form_shows_day_month_names_and_year_with_their_labels_and_keyboards
     client: Client, call: Call
 ) -> None:
     html = client.get(URL).content.decode()
-    assert '<legend>Fecha de nacimiento</legend>' in html
+    assert "<legend>Fecha de nacimiento</legend>" in html
     for label, part in (("Día", "0"), ("Mes", "1"), ("Año", "2")):
         assert f'<label for="id_birth_date_{part}">{label}</label>' in html
     assert 'name="birth_date_day" autocomplete="bday-day"' in html

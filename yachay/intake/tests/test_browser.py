@@ -554,9 +554,8 @@ def test_the_phone_shows_a_number_pad_for_numbers_and_fills_personal_fields(
     # The month list speaks in month names, in the page's language.
     months = phone.locator("[name=birth_date_month] option").all_inner_texts()
     assert months[1:4] == ["enero", "febrero", "marzo"]
-    assert [label for label in phone.locator("#f-schedules label").all_inner_texts()][0] == (
-        "mañana, 9:00–12:00"
-    )
+    slots = phone.locator("#f-schedules label").all_inner_texts()
+    assert slots[0] == "mañana, 9:00–12:00"
 
 
 def test_an_impossible_birth_date_is_named_and_kept_and_rows_stay_aligned(
@@ -572,13 +571,16 @@ def test_an_impossible_birth_date_is_named_and_kept_and_rows_stay_aligned(
     assert page.locator("#f-birth_date .err").inner_text() == message
     # The summary lists the messages themselves, each linked to its field.
     summary = page.locator("#errors li").all_inner_texts()
-    assert summary == ["DNI: El DNI tiene 8 dígitos (escribiste 7).", f"Fecha de nacimiento: {message}"]
+    assert summary == [
+        "DNI: El DNI tiene 8 dígitos (escribiste 7).",
+        f"Fecha de nacimiento: {message}",
+    ]
     assert page.locator("[name=birth_date_day]").input_value() == "31"
     assert page.locator("[name=birth_date_month]").input_value() == "2"
     assert page.locator("[name=birth_date_year]").input_value() == "1990"
     # DNI has a message, its neighbour in the row none: their boxes still line up.
     top = page.evaluate(
-        "names => names.map(n => document.querySelector(`[name=${n}]`).getBoundingClientRect().top)",
+        "ns => ns.map(n => document.querySelector(`[name=${n}]`).getBoundingClientRect().top)",
         ["dni", "dni_check"],
     )
     assert abs(top[0] - top[1]) < 1, top

@@ -58,7 +58,10 @@ def test_it_tells_who_can_apply_what_it_costs_and_asks_then_starts_the_form(
     assert "Tu DNI" in page and "RUC de tu negocio, si postulas como: dueño/a de MYPE" in page
     assert "Unos 10 minutos" in page
     assert "Presidencia del Consejo de Ministros" in page and "Socio tecnológico" in page
-    assert re.search(r'<a class="btn wide" href="/convocatorias/2027-i/postular/">Empezar</a>', r.content.decode())
+    assert re.search(
+        r'<a class="btn wide" href="/convocatorias/2027-i/postular/">Empezar</a>',
+        r.content.decode(),
+    )
 
 
 def test_what_an_admin_writes_replaces_the_defaults(client: Client, call: Call) -> None:
@@ -94,7 +97,7 @@ def test_a_call_not_yet_open_says_when_it_opens(client: Client, call: Call) -> N
     call.save()
     r = client.get(URL)
     opens = timezone.localtime(call.opens_at)
-    assert f"Todavía no está abierta: abre el" in text(r)
+    assert "Todavía no está abierta: abre el" in text(r)
     assert f"a las {opens:%H:%M}, hora de Lima" in text(r)
     assert "/postular/" not in r.content.decode()
 

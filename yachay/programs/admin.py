@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.admin import ProgramAdminOnly
@@ -13,7 +14,10 @@ from yachay.programs.models import Call, Program, Target, Track
 
 def segment_field(label: Any, *, required: bool) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label=label, choices=Segment.choices, widget=forms.CheckboxSelectMultiple, required=required
+        label=capfirst(label),
+        choices=Segment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=required,
     )
 
 
@@ -49,7 +53,7 @@ class CallForm(forms.ModelForm):
     allowed_segments = segment_field(_("allowed segments"), required=True)
     ruc_required_segments = segment_field(_("segments that must give a RUC"), required=False)
     modalities = forms.MultipleChoiceField(
-        label=_("modalities offered"),
+        label=capfirst(_("modalities offered")),
         choices=Modality.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Offer at least one modality.")},

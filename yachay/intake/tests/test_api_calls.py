@@ -125,3 +125,21 @@ def test_the_openapi_document_says_the_call_endpoints_need_no_key(client: Client
     for path in ("/api/v1/calls", "/api/v1/calls/{call_slug}"):
         assert "security" not in doc["paths"][path]["get"], path
     assert doc["paths"]["/api/v1/calls/{call_slug}/applications"]["post"]["security"]
+
+
+def test_an_application_may_only_choose_a_modality_the_call_offers(
+    client: Client, call: Call, partner_key: Any
+) -> None:
+    from yachay.conftest import bearer
+
+    call.modalities = ["virtual"]
+    call.save()
+    offered = [m["code"] for m in client.get("/api/v1/calls/2027-i").json()["modalities"]]
+    assert offered == ["virtual"]
+    r = client.post(
+        "/api/v1/calls/2027-i/applications",
+        valid_api_payload(modality="in_person"),
+        content_type="application/json",
+        **bearer(partner_key[1]),
+    )
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["modality"]

@@ -127,3 +127,12 @@ def test_the_call_page_reads_in_a_fixed_number_of_queries(
         Track.objects.create(program=dated_call.program, name=f"T{i}", slug=f"t{i}", order=2 + i)
     with django_assert_num_queries(2):  # the call with its program; its tracks
         client.get(URL)
+
+
+def test_a_closed_call_on_the_home_page_still_links_to_its_page(client: Client, call: Call) -> None:
+    call.closes_at = timezone.now() - dt.timedelta(days=1)
+    call.opens_at = timezone.now() - dt.timedelta(days=10)
+    call.save()
+    html = client.get("/").content.decode()
+    assert 'href="/convocatorias/2027-i/">Ver la convocatoria</a>' in html
+    assert "/postular/" not in html

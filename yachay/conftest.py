@@ -81,7 +81,10 @@ def valid_form_data(**overrides: Any) -> dict[str, Any]:
         "given_names": "Illari Ñusta",
         "paternal_surname": "Quispe",
         "maternal_surname": "Mamani",
-        "birth_date": "1990-05-04",
+        # The birth date's three boxes: day, month (a list of names; the value is its number), year.
+        "birth_date_day": "4",
+        "birth_date_month": "5",
+        "birth_date_year": "1990",
         "gender": "female",
         "email": "illari.quispe@example.pe",
         "phone": "987 654 321",

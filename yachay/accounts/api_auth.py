@@ -16,17 +16,22 @@ from yachay.accounts.services import api_key_lookup
 from yachay.core.http import rate_limited
 
 
+def refuse_if_rate_limited(request: HttpRequest) -> None:
+    """The API's one rate limit per client address, for keyed and public endpoints alike."""
+    wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
+    if wait:
+        message = ngettext(
+            "Too many requests; try again in %(s)d second.",
+            "Too many requests; try again in %(s)d seconds.",
+            wait,
+        )
+        raise HttpError(429, message % {"s": wait})
+
+
 class ApiKeyAuth(HttpBearer):
     def __call__(self, request: HttpRequest) -> Any:
         # Rate-limit before authenticating, so guessing keys is limited too.
-        wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
-        if wait:
-            message = ngettext(
-                "Too many requests; try again in %(s)d second.",
-                "Too many requests; try again in %(s)d seconds.",
-                wait,
-            )
-            raise HttpError(429, message % {"s": wait})
+        refuse_if_rate_limited(request)
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:

@@ -20,7 +20,7 @@ from yachay.cohorts.forms import PlanForm
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
-from yachay.core.choices import Schedule
+from yachay.core.choices import slot_label
 
 
 class SessionInline(admin.TabularInline):
@@ -161,7 +161,7 @@ def plan_view(request: HttpRequest) -> HttpResponse:
                     i,
                     p,
                     departments.get(p.department or "", ""),
-                    Schedule(p.slot).label,
+                    slot_label(p.slot),
                     Cohort.Modality(p.modality).label,
                 )
                 for i, p in enumerate(plan.proposals)

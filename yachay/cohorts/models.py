@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yachay.core.choices import Schedule
+from yachay.core.choices import Schedule, slot_label
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Track
 
@@ -52,6 +52,10 @@ class Cohort(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_slot_display(self) -> str:  # type: ignore[no-redef]  # Django keeps an override
+        """The slot with its hours ("tarde, 15:00–18:00"), wherever a cohort's slot is shown."""
+        return str(slot_label(self.slot)) if self.slot in Schedule.values else self.slot
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -17,7 +17,7 @@ from yachay.cohorts import assignment, checkin, planning, roster
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
-from yachay.core.choices import Modality, Schedule
+from yachay.core.choices import Modality, Schedule, slot_label
 from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
 from yachay.core.services import audit_event, audit_record
@@ -36,7 +36,7 @@ class AssignmentReport:
 def reason_text(reason: assignment.Reason) -> str:
     """Why a learner has no cohort, in the reader's language."""
     p = reason.params
-    slots = ", ".join(str(Schedule(s).label) for s in p.get("slots", []) if s in Schedule.values)
+    slots = "; ".join(str(slot_label(s)) for s in p.get("slots", []) if s in Schedule.values)
     place = ubigeo.places().departments.get(p.get("department", ""), p.get("department", ""))
     if reason.code == assignment.NO_COHORT:
         if p.get("modality") == Modality.IN_PERSON:

@@ -4,13 +4,15 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
-from yachay.accounts.api_auth import ApiKeyAuth
+from yachay.accounts.api_auth import ApiKeyAuth, refuse_if_rate_limited
 from yachay.core.actors import Actor
 from yachay.core.http import client_ip
 from yachay.intake import selectors, services
@@ -20,6 +22,7 @@ from yachay.intake.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationRow,
+    CallOut,
     Conflict,
     Detail,
     Errors,
@@ -65,6 +68,79 @@ def _call(slug: str) -> Call:
     if call is None:
         raise HttpError(404, _("There is no call with this address."))
     return call
+
+
+# A call's facts are public: they are printed on the call's page for anyone to read, and a
+# partner must be able to show the consent text and its version before it has a key's data.
+# The endpoints take no key (auth=None) but count against the same rate limit per address.
+def _call_out(call: Call) -> dict[str, Any]:
+    facts = selectors.call_facts(call)
+    return {
+        "slug": call.slug,
+        "title": call.title,
+        "program": call.program.name,
+        "description": call.description,
+        "url": reverse("intake:call", args=[call.slug]),
+        "state": facts.state,
+        "opens_at": timezone.localtime(call.opens_at),
+        "closes_at": timezone.localtime(call.closes_at),
+        "seats": call.seats,
+        "min_age": call.min_age,
+        "max_age": call.max_age,
+        "ages_on": facts.age_on,
+        "segments": facts.segments,
+        "ruc_required_segments": facts.ruc_segments,
+        "modalities": facts.modalities,
+        "slots": [
+            {
+                "code": s.code,
+                "label": s.label,
+                "starts": s.starts.strftime("%H:%M"),
+                "ends": s.ends.strftime("%H:%M"),
+                "days": s.days,
+            }
+            for s in facts.slots
+        ],
+        "length_weeks": call.length_weeks,
+        "hours_per_week": call.hours_per_week,
+        "certificate": call.certificate,
+        "free": True,
+        "tracks": facts.tracks,
+        "partners": facts.partners,
+        "consent": {"version": call.consent_version, "text": call.consent_text},
+    }
+
+
+@router.get(
+    "/calls",
+    auth=None,
+    response={200: list[CallOut], 422: Errors, 429: Detail},
+    summary="List the calls, with what each offers and asks",
+    tags=["calls"],
+)
+def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every call, newest first: open, upcoming and closed. No key needed."""
+    refuse_if_rate_limited(request)
+    _refuse_unknown_query(request, set())
+    return [_call_out(call) for call in selectors.calls_public()]
+
+
+@router.get(
+    "/calls/{call_slug}",
+    auth=None,
+    response={200: CallOut, 404: Detail, 422: Errors, 429: Detail},
+    summary="Read a call: who may apply, dates, seats, slots, and the consent text",
+    tags=["calls"],
+)
+def read_call(request: HttpRequest, call_slug: str) -> dict[str, Any]:
+    """`consent.version` is what an application must send as `consent_version`, after the
+    person has been shown `consent.text`. No key needed."""
+    refuse_if_rate_limited(request)
+    _refuse_unknown_query(request, set())
+    call = selectors.call_public(call_slug)
+    if call is None:
+        raise HttpError(404, _("There is no call with this address."))
+    return _call_out(call)
 
 
 @router.post(

@@ -8,17 +8,20 @@ the consent flag with its version.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from yachay.core import ubigeo
 from yachay.core import validators as v
-from yachay.core.choices import Gender, Modality, Schedule, Sector, Segment
+from yachay.core.choices import Gender, Modality, Sector, Segment, slot_choices
 from yachay.core.dates import age_on
 from yachay.programs.models import Call
 
@@ -40,41 +43,99 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> 
     field.choices = choices
 
 
+def required(message: Any) -> dict[str, Any]:
+    """Each required field says what is missing in words, not "This field is required"."""
+    return {"required": message}
+
+
+def text_input(autocomplete: str, **attrs: str) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": autocomplete, **attrs})
+
+
+# Digits only: a phone shows its number pad. ``pattern`` makes iOS do so as well; the form is
+# ``novalidate``, so it never blocks the form, the server's message does.
+DIGITS = {"inputmode": "numeric", "pattern": "[0-9]*"}
+
+
 class ApplicationFields(forms.Form):
+    # ``autocomplete`` tokens (WCAG 1.3.5) let a phone fill a person's own data. The maternal
+    # surname has none on purpose: HTML's only other name token, additional-name, means a
+    # middle name and would fill the wrong thing; DNI, RUC and the rest have no token.
     dni = forms.CharField(
-        label=_("DNI"), max_length=20, help_text=_("8 digits, as on your ID card.")
+        label=_("DNI"),
+        max_length=20,
+        help_text=_("8 digits, as on your ID card."),
+        widget=text_input("off", **DIGITS),
+        error_messages=required(_("Write your DNI.")),
     )
     dni_check = forms.CharField(
         label=_("DNI check character (optional)"),
         max_length=5,
         required=False,
         help_text=_("The digit or letter after the DNI number on your card."),
+        widget=text_input("off"),
     )
-    given_names = forms.CharField(label=_("Given names"), max_length=10_000)
-    paternal_surname = forms.CharField(label=_("Paternal surname"), max_length=10_000)
+    given_names = forms.CharField(
+        label=_("Given names"),
+        max_length=10_000,
+        widget=text_input("given-name"),
+        error_messages=required(_("Write your given names.")),
+    )
+    paternal_surname = forms.CharField(
+        label=_("Paternal surname"),
+        max_length=10_000,
+        widget=text_input("family-name"),
+        error_messages=required(_("Write your paternal surname.")),
+    )
     maternal_surname = forms.CharField(
         label=_("Maternal surname (optional)"), max_length=10_000, required=False
     )
     birth_date = forms.DateField(
         label=_("Birth date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Write the date as year-month-day, such as 1990-05-04.")},
+        error_messages={
+            "invalid": _("Write the date as year-month-day, such as 1990-05-04."),
+            **required(_("Write your birth date.")),
+        },
     )
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=Gender.choices,
+        widget=forms.RadioSelect,
+        error_messages=required(_("Choose an option (one is “prefer not to say”).")),
+    )
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
-        error_messages={"invalid": _("Write a valid email address, such as nombre@ejemplo.pe.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "invalid": _("Write a valid email address, such as nombre@ejemplo.pe."),
+            **required(_("Write your email address: we send your reference code there.")),
+        },
     )
     phone = forms.CharField(
-        label=_("Mobile phone"), max_length=100, help_text=_("For example 987 654 321.")
+        label=_("Mobile phone"),
+        max_length=100,
+        help_text=_("For example 987 654 321."),
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel-national"}
+        ),
+        error_messages=required(_("Write your mobile phone number.")),
     )
     segment = forms.ChoiceField(
-        label=_("You apply as"), choices=Segment.choices, widget=forms.RadioSelect
+        label=_("You apply as"),
+        choices=Segment.choices,
+        widget=forms.RadioSelect,
+        error_messages=required(_("Choose how you apply.")),
     )
-    ruc = forms.CharField(label=_("RUC"), max_length=100, required=False)
+    ruc = forms.CharField(
+        label=_("RUC"), max_length=100, required=False, widget=text_input("off", **DIGITS)
+    )
     business_name = forms.CharField(
-        label=_("Business name (optional)"), max_length=10_000, required=False
+        label=_("Business name (optional)"),
+        max_length=10_000,
+        required=False,
+        widget=text_input("organization"),
     )
     sector = forms.ChoiceField(
         label=_("Sector (optional)"), choices=[("", "—"), *Sector.choices], required=False
@@ -95,15 +156,19 @@ class ApplicationFields(forms.Form):
         choices=DIGITAL_LEVELS,
         coerce=int,
         widget=forms.RadioSelect,
+        error_messages=required(_("Choose the sentence closest to how you use them.")),
     )
     modality = forms.ChoiceField(
-        label=_("Preferred modality"), choices=Modality.choices, widget=forms.RadioSelect
+        label=_("Preferred modality"),
+        choices=Modality.choices,
+        widget=forms.RadioSelect,
+        error_messages=required(_("Choose virtual or in person.")),
     )
     schedules = forms.MultipleChoiceField(
         label=_("When can you attend?"),
-        choices=Schedule.choices,
+        choices=slot_choices(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one schedule.")},
+        error_messages=required(_("Choose at least one schedule.")),
     )
     accessibility_needs = forms.CharField(
         label=_("Accessibility needs (optional)"),
@@ -122,6 +187,8 @@ class ApplicationFields(forms.Form):
                 field.error_messages["invalid_choice"] = INVALID_CHOICE
         allowed = set(call.allowed_segments)
         set_choices(self, "segment", [c for c in Segment.choices if c[0] in allowed])
+        offered = set(call.modalities)
+        set_choices(self, "modality", [c for c in Modality.choices if c[0] in offered])
         if call.ruc_required_segments:
             names = ", ".join(str(Segment(s).label) for s in call.ruc_required_segments)
             self.fields["ruc"].help_text = _("11 digits. Required for: %(segments)s.") % {
@@ -206,12 +273,106 @@ class ApplicationFields(forms.Form):
         return data
 
 
-class ApplicationForm(ApplicationFields):
-    """The public web form: place by three selects, consent by a box."""
+class BirthDateWidget(forms.MultiWidget):
+    """Day, month (by name) and year: quicker for an older person than a date picker that
+    opens on today and needs decades of scrolling, and no mm/dd/yyyy to misread."""
 
-    department = forms.ChoiceField(label=_("Department"))
-    province = forms.ChoiceField(label=_("Province"))
-    district = forms.ChoiceField(label=_("District"))
+    template_name = "intake/widgets/birth_date.html"
+    use_fieldset = True
+
+    def __init__(self) -> None:
+        months = [("", _("— month —")), *((str(n), name) for n, name in MONTHS.items())]
+        super().__init__(
+            widgets={
+                "day": text_input("bday-day", maxlength="2", size="2", **DIGITS),
+                "month": forms.Select(attrs={"autocomplete": "bday-month"}, choices=months),
+                "year": text_input("bday-year", maxlength="4", size="4", **DIGITS),
+            }
+        )
+
+    def decompress(self, value: Any) -> list[str]:
+        if isinstance(value, dt.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return ["", "", ""]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        labels = [_("Day"), _("Month"), _("Year")]
+        for sub, label in zip(context["widget"]["subwidgets"], labels, strict=True):
+            sub["label"] = label
+        return context
+
+
+_ONE_OR_TWO_DIGITS = re.compile(r"[0-9]{1,2}")
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
+EARLIEST_YEAR = 1900
+
+
+class BirthDateField(forms.Field):
+    """Three boxes in, one ``datetime.date`` out; each mistake gets its own message, and
+    what the person typed comes back as they typed it."""
+
+    widget = BirthDateWidget
+
+    def to_python(self, value: Any) -> dt.date | None:
+        parts = list(value) if isinstance(value, list | tuple) else []
+        day, month, year = ([p.strip() if isinstance(p, str) else "" for p in parts] + [""] * 3)[:3]
+        if not (day or month or year):
+            return None
+        problems: list[Any] = []
+        if not day:
+            problems.append(_("Write the day you were born."))
+        elif not _ONE_OR_TWO_DIGITS.fullmatch(day) or not 1 <= int(day) <= 31:
+            problems.append(_("The day is a number from 1 to 31."))
+        if not month:
+            problems.append(_("Choose the month you were born."))
+        elif not _ONE_OR_TWO_DIGITS.fullmatch(month) or not 1 <= int(month) <= 12:
+            problems.append(INVALID_CHOICE)
+        this_year = timezone.localdate().year
+        if not year:
+            problems.append(_("Write the year you were born."))
+        elif not _FOUR_DIGITS.fullmatch(year):
+            problems.append(_("Write the year with four digits, such as 1985."))
+        elif int(year) < EARLIEST_YEAR:
+            problems.append(
+                _("Check the year: write one between %(first)d and %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": this_year}
+            )
+        if problems:
+            raise ValidationError(problems)
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(
+                _("There is no %(day)s %(month)s %(year)s: check the day and the month.")
+                % {"day": int(day), "month": MONTHS[int(month)], "year": year}
+            ) from None
+
+
+class ApplicationForm(ApplicationFields):
+    """The public web form: birth date in three boxes, place by three selects, consent by
+    a box."""
+
+    birth_date = BirthDateField(  # type: ignore[assignment]  # three boxes, the same date
+        label=_("Birth date"),
+        help_text=_("For example: 4, May, 1990."),
+        error_messages=required(_("Write your birth date: day, month and year.")),
+    )
+    department = forms.ChoiceField(
+        label=_("Department"),
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+        error_messages=required(_("Choose your department.")),
+    )
+    province = forms.ChoiceField(
+        label=_("Province"),
+        widget=forms.Select(attrs={"autocomplete": "address-level2"}),
+        error_messages=required(_("Choose your province.")),
+    )
+    district = forms.ChoiceField(
+        label=_("District"),
+        widget=forms.Select(attrs={"autocomplete": "address-level3"}),
+        error_messages=required(_("Choose your district.")),
+    )
     consent = forms.BooleanField(
         label=_("I agree to the processing of my personal data as described above."),
         error_messages={"required": _("We can only receive your application with your consent.")},
@@ -237,6 +398,18 @@ class ApplicationForm(ApplicationFields):
             "district",
             pick + (ubigeo.districts_of(prov) if prov and prov[:2] == dept else []),
         )
+
+    @classmethod
+    def keeping(cls, data: Any, *, call: Call) -> ApplicationForm:
+        """An unbound form showing what was posted: no JavaScript, the person asked for the
+        place lists and must find everything they typed still there, with no errors yet."""
+        initial = data.dict() | {
+            "schedules": data.getlist("schedules"),
+            "birth_date": BirthDateWidget().value_from_datadict(
+                data, MultiValueDict(), "birth_date"
+            ),
+        }
+        return cls(initial=initial, call=call)
 
     def _chosen(self, field: str) -> str:
         source = self.data if self.is_bound else self.initial

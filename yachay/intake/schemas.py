@@ -87,3 +87,57 @@ class Conflict(Schema):
     detail: str
     reference: str | None = None
     state: str | None = None
+
+
+# A call's public facts ------------------------------------------------------------------
+class Named(Schema):
+    code: str = Field(examples=["sme_owner"])
+    label: str = Field(description="in the request's language", examples=["dueño/a de MYPE"])
+
+
+class SlotOut(Schema):
+    code: Literal["morning", "afternoon", "evening", "weekend"]
+    label: str = Field(examples=["mañana, 9:00–12:00"])
+    starts: str = Field(description="Lima time, HH:MM", examples=["09:00"])
+    ends: str = Field(description="Lima time, HH:MM", examples=["12:00"])
+    days: Literal["weekdays", "saturday"]
+
+
+class TrackOut(Schema):
+    slug: str
+    name: str
+    description: str
+    audience: list[str] = Field(description="segments it is for; empty means everyone")
+
+
+class ConsentOut(Schema):
+    version: str = Field(
+        description="send it as `consent_version` with an application", examples=["2026-1"]
+    )
+    text: str = Field(description="show it to the person before they consent")
+
+
+class CallOut(Schema):
+    slug: str = Field(examples=["ia-mypes-2027-1"])
+    title: str
+    program: str
+    description: str
+    url: str = Field(description="the call's public page", examples=["/convocatorias/2027-i/"])
+    state: Literal["upcoming", "open", "closed"]
+    opens_at: dt.datetime = Field(description="ISO 8601 with Lima's offset")
+    closes_at: dt.datetime = Field(description="ISO 8601 with Lima's offset")
+    seats: int
+    min_age: int
+    max_age: int
+    ages_on: dt.date = Field(description="ages are counted on this day (the closing day)")
+    segments: list[Named] = Field(description="who may apply")
+    ruc_required_segments: list[Named]
+    modalities: list[Named]
+    slots: list[SlotOut]
+    length_weeks: int
+    hours_per_week: int
+    certificate: str = Field(description="empty: a digital certificate anyone can verify")
+    free: bool = Field(True, description="the program charges applicants nothing")
+    tracks: list[TrackOut]
+    partners: list[str]
+    consent: ConsentOut

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from yachay.accounts.models import ApiKey
 from yachay.accounts.scopes import scope_by_department
+from yachay.core.choices import SLOT_HOURS, Modality, Schedule, Segment, slot_label
 from yachay.intake.models import Application
-from yachay.programs.models import Call
+from yachay.programs.models import Call, Track
 
 
 def open_call(slug: str) -> Call | None:
@@ -33,3 +37,77 @@ def applications_visible_to_key(key: ApiKey, call: Call) -> QuerySet[Application
     if key.user is not None:
         return scope_by_department(qs, key.user, field="department")
     return qs.filter(api_key=key)
+
+
+# The public facts of a call: one reading for the call page and the API ------------------
+@dataclass(frozen=True)
+class Named:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    code: str
+    label: str  # "mañana, 9:00–12:00"
+    starts: dt.time
+    ends: dt.time
+    days: str  # "weekdays" or "saturday"
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    call: Call
+    state: str  # upcoming, open, closed
+    segments: list[Named]
+    ruc_segments: list[Named]
+    modalities: list[Named]
+    slots: list[Slot]
+    tracks: list[Track]
+    partners: list[str]
+    age_on: dt.date  # ages are counted on the closing day, in Lima
+
+    @property
+    def ruc_segment_names(self) -> str:
+        return ", ".join(s.label for s in self.ruc_segments)
+
+
+def calls_public() -> QuerySet[Call]:
+    """Every call with what its page shows, in two queries however many calls there are."""
+    return (
+        Call.objects.select_related("program")
+        .prefetch_related(Prefetch("program__tracks", queryset=Track.objects.order_by("order")))
+        .order_by("-opens_at", "pk")
+    )
+
+
+def call_public(slug: str) -> Call | None:
+    return calls_public().filter(slug=slug).first()
+
+
+def call_facts(call: Call, now: dt.datetime | None = None) -> CallFacts:
+    """Codes with their labels in the active language, in the order of the choices."""
+
+    def named(codes: list[str], choices: type[Segment] | type[Modality]) -> list[Named]:
+        return [Named(c, str(choices(c).label)) for c in choices.values if c in codes]
+
+    return CallFacts(
+        call=call,
+        state=call.state(now),
+        segments=named(call.allowed_segments, Segment),
+        ruc_segments=named(call.ruc_required_segments, Segment),
+        modalities=named(call.modalities, Modality),
+        slots=[
+            Slot(
+                code=code,
+                label=str(slot_label(code)),
+                starts=SLOT_HOURS[code][0],
+                ends=SLOT_HOURS[code][1],
+                days="saturday" if code == Schedule.WEEKEND else "weekdays",
+            )
+            for code in Schedule.values
+        ],
+        tracks=list(call.program.tracks.all()),
+        partners=call.program.partner_list,
+        age_on=timezone.localtime(call.closes_at).date(),
+    )

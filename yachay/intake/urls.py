@@ -5,6 +5,7 @@ from yachay.intake import views
 app_name = "intake"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("convocatorias/<slug:slug>/", views.call_detail, name="call"),
     path("convocatorias/<slug:slug>/postular/", views.apply, name="apply"),
     path(
         "convocatorias/<slug:slug>/postular/enviada/<uuid:key>/",

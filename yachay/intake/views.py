@@ -51,10 +51,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
     if "update_places" in request.POST:
         # No JavaScript: the person asked for the province/district lists of their choice.
-        form = ApplicationForm(
-            initial=request.POST.dict() | {"schedules": request.POST.getlist("schedules")},
-            call=call,
-        )
+        form = ApplicationForm.keeping(request.POST, call=call)
         return render(request, "intake/apply.html", context | {"form": form, "submission_key": key})
 
     form = ApplicationForm(request.POST, call=call)
@@ -114,6 +111,14 @@ def status(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             context["missing"] = True
     return render(request, "intake/status.html", context)
+
+
+def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The call's start page: who may apply, what it costs and asks, then "Empezar"."""
+    call = selectors.call_public(slug)
+    if call is None:
+        raise Http404(_("There is no call with this address."))
+    return render(request, "intake/call.html", {"facts": selectors.call_facts(call), "call": call})
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -4,16 +4,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.admin import ProgramAdminOnly
-from yachay.core.choices import Segment
+from yachay.core.choices import Modality, Segment
 from yachay.programs.models import Call, Program, Target, Track
 
 
 def segment_field(label: Any, *, required: bool) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label=label, choices=Segment.choices, widget=forms.CheckboxSelectMultiple, required=required
+        label=capfirst(label),
+        choices=Segment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=required,
     )
 
 
@@ -48,6 +52,12 @@ class ProgramAdmin(ProgramAdminOnly):
 class CallForm(forms.ModelForm):
     allowed_segments = segment_field(_("allowed segments"), required=True)
     ruc_required_segments = segment_field(_("segments that must give a RUC"), required=False)
+    modalities = forms.MultipleChoiceField(
+        label=capfirst(_("modalities offered")),
+        choices=Modality.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Offer at least one modality.")},
+    )
 
     class Meta:
         model = Call
@@ -61,3 +71,16 @@ class CallAdmin(ProgramAdminOnly):
     list_filter = ("program",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
+    fieldsets = [
+        (None, {"fields": ["program", "title", "slug", "description"]}),
+        (_("Dates and seats"), {"fields": ["opens_at", "closes_at", "seats"]}),
+        (
+            _("Who may apply"),
+            {"fields": ["min_age", "max_age", "allowed_segments", "ruc_required_segments"]},
+        ),
+        (
+            _("The course, as the call page shows it"),
+            {"fields": ["modalities", "length_weeks", "hours_per_week", "certificate"]},
+        ),
+        (_("Consent"), {"fields": ["consent_version", "consent_text"]}),
+    ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yachay.core import ubigeo
-from yachay.core.choices import DepartmentGroup, Gender, Segment
+from yachay.core.choices import DepartmentGroup, Gender, Modality, Segment
 
 
 class Program(models.Model):
@@ -162,6 +162,10 @@ def default_segments() -> list[str]:
     return list(Segment.values)
 
 
+def default_modalities() -> list[str]:
+    return list(Modality.values)
+
+
 class Call(models.Model):
     """A public call for applicants: when it is open, how many seats, who may apply."""
 
@@ -183,6 +187,32 @@ class Call(models.Model):
     allowed_segments = models.JSONField(_("allowed segments"), default=default_segments)
     ruc_required_segments = models.JSONField(
         _("segments that must give a RUC"), default=list, blank=True
+    )
+    # What the call page tells an applicant before the form.
+    modalities = models.JSONField(
+        _("modalities offered"),
+        default=default_modalities,
+        help_text=_("Applicants choose among these; offer at least one."),
+    )
+    length_weeks = models.PositiveSmallIntegerField(
+        _("course length in weeks"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+    )
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(40)],
+        help_text=_("Live sessions plus the lessons to do on your own, in a usual week."),
+    )
+    certificate = models.CharField(
+        _("certificate"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What a learner who completes the course receives, in one sentence. Left empty, "
+            "the call page says: a digital certificate that anyone can verify."
+        ),
     )
     consent_version = models.CharField(_("consent text version"), max_length=40, default="2026-1")
     consent_text = models.TextField(
@@ -208,7 +238,11 @@ class Call(models.Model):
             value = getattr(self, field)
             if not isinstance(value, list) or set(value) - set(Segment.values):
                 errors[field] = _("Use a list of: %(s)s.") % {"s": ", ".join(Segment.values)}
-        if not errors and not self.allowed_segments:
+        if not isinstance(self.modalities, list) or set(self.modalities) - set(Modality.values):
+            errors["modalities"] = _("Use a list of: %(s)s.") % {"s": ", ".join(Modality.values)}
+        elif not self.modalities:
+            errors["modalities"] = _("Offer at least one modality.")
+        if "allowed_segments" not in errors and not self.allowed_segments:
             errors["allowed_segments"] = _("Allow at least one segment.")
         if errors:
             raise ValidationError(errors)

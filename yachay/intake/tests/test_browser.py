@@ -140,6 +140,10 @@ def closed_call(program: Program) -> Call:
 
 
 # What a person does ----------------------------------------------------------
+def call_url(call: Call) -> str:
+    return f"/convocatorias/{call.slug}/"
+
+
 def apply_url(call: Call) -> str:
     return f"/convocatorias/{call.slug}/postular/"
 
@@ -160,7 +164,10 @@ def fill_about_and_contact(page: Page, *, dni: str = "45678912") -> None:
     type_in(page, "given_names", "Illari Ñusta")
     type_in(page, "paternal_surname", "Quispe")
     type_in(page, "maternal_surname", "Mamani")
-    page.locator("[name=birth_date]").fill("1990-05-04")
+    # Day and year typed on the number pad; the month picked by its name.
+    type_in(page, "birth_date_day", "4")
+    page.locator("[name=birth_date_month]").select_option(label="mayo")
+    type_in(page, "birth_date_year", "1990")
     page.locator("[name=gender][value=female]").check()
     type_in(page, "email", "illari.quispe@example.pe")
     type_in(page, "phone", "987 654 321")
@@ -269,6 +276,8 @@ def test_without_javascript_the_update_button_fills_the_place_lists(
     page.locator("[name=district]").select_option("080101")
     # Everything typed before the two round trips is still there.
     assert page.locator("[name=given_names]").input_value() == "Illari Ñusta"
+    assert page.locator("[name=birth_date_year]").input_value() == "1990"
+    assert page.locator("[name=birth_date_month]").input_value() == "5"
     assert page.locator("[name=ruc]").input_value() == "20100070970"
     assert page.locator("[name=gender][value=female]").is_checked()
     assert page.locator("[name=schedules][value=weekend]").is_checked()
@@ -454,7 +463,11 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
 
         page.goto("/")
         shot("home")
-        page.goto(apply_url(call))
+        page.locator(f"a[href='{call_url(call)}']").first.click()
+        page.wait_for_url(re.compile(re.escape(call_url(call)) + "$"))
+        shot("call")
+        page.locator("a.btn", has_text="Empezar").first.click()
+        page.wait_for_url(re.compile(re.escape(apply_url(call)) + "$"))
         shot("apply")
         dni = "45678912" if size == "phone" else "41234567"
         fill_the_form(page, dni=dni[:7], ruc="20100070971")
@@ -475,6 +488,8 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
         shot("status-not-found")
         page.goto(apply_url(closed_call))
         shot("closed")
+        page.goto(call_url(closed_call))
+        shot("call-closed")
         missing = page.goto("/convocatorias/no-existe/postular/")
         assert missing is not None and missing.status == 404
         shot("404")
@@ -497,3 +512,77 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
     no_sideways_scroll(page)
     page.locator("#f-department").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "phone-apply-without-javascript.png"))
+
+
+def test_a_person_goes_from_the_home_page_through_the_call_page_to_the_form(
+    phone: Page, call: Call
+) -> None:
+    phone.goto("/")
+    phone.locator(f"a[href='{call_url(call)}']").first.click()
+    phone.wait_for_url(re.compile(re.escape(call_url(call)) + "$"))
+    main = phone.locator("main").inner_text()
+    assert "1\u00a0000 vacantes" in main
+    assert "hora de Lima" in main and "mañana, 9:00–12:00" in main
+    no_sideways_scroll(phone)
+    phone.locator("a.btn", has_text="Empezar").last.click()
+    phone.wait_for_url(re.compile(re.escape(apply_url(call)) + "$"))
+    assert phone.locator("form#apply").is_visible()
+
+
+def test_the_phone_shows_a_number_pad_for_numbers_and_fills_personal_fields(
+    phone: Page, call: Call
+) -> None:
+    phone.goto(apply_url(call))
+
+    def attrs(name: str) -> tuple[str | None, str | None, str | None]:
+        field = phone.locator(f"[name={name}]")
+        return (
+            field.get_attribute("type"),
+            field.get_attribute("inputmode"),
+            field.get_attribute("autocomplete"),
+        )
+
+    assert attrs("dni")[1] == "numeric" and attrs("ruc")[1] == "numeric"
+    assert attrs("phone") == ("tel", "tel", "tel-national")
+    assert attrs("email") == ("email", None, "email")
+    assert attrs("given_names")[2] == "given-name"
+    assert attrs("paternal_surname")[2] == "family-name"
+    assert attrs("birth_date_day") == ("text", "numeric", "bday-day")
+    assert attrs("birth_date_year") == ("text", "numeric", "bday-year")
+    assert phone.locator("[name=birth_date_month]").get_attribute("autocomplete") == "bday-month"
+    assert attrs("business_name")[2] == "organization"
+    # The month list speaks in month names, in the page's language.
+    months = phone.locator("[name=birth_date_month] option").all_inner_texts()
+    assert months[1:4] == ["enero", "febrero", "marzo"]
+    slots = phone.locator("#f-schedules label").all_inner_texts()
+    assert slots[0] == "mañana, 9:00–12:00"
+
+
+def test_an_impossible_birth_date_is_named_and_kept_and_rows_stay_aligned(
+    open_session: OpenSession, call: Call
+) -> None:
+    page = open_session(**DESKTOP).page
+    page.goto(apply_url(call))
+    fill_the_form(page, dni="4567891")
+    page.locator("[name=birth_date_day]").fill("31")
+    page.locator("[name=birth_date_month]").select_option("2")
+    send(page)
+    message = "No existe el 31 de febrero de 1990: revisa el día y el mes."
+    assert page.locator("#f-birth_date .err").inner_text() == message
+    # The summary lists the messages themselves, each linked to its field.
+    summary = page.locator("#errors li").all_inner_texts()
+    assert summary == [
+        "DNI: El DNI tiene 8 dígitos (escribiste 7).",
+        f"Fecha de nacimiento: {message}",
+    ]
+    assert page.locator("[name=birth_date_day]").input_value() == "31"
+    assert page.locator("[name=birth_date_month]").input_value() == "2"
+    assert page.locator("[name=birth_date_year]").input_value() == "1990"
+    # DNI has a message, its neighbour in the row none: their boxes still line up.
+    top = page.evaluate(
+        "ns => ns.map(n => document.querySelector(`[name=${n}]`).getBoundingClientRect().top)",
+        ["dni", "dni_check"],
+    )
+    assert abs(top[0] - top[1]) < 1, top
+    page.locator("#errors a[href='#f-birth_date']").click()
+    assert page.url.endswith("#f-birth_date")

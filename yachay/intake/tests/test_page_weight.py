@@ -181,3 +181,11 @@ def test_the_weight_check_counts_every_referenced_asset() -> None:
     assert _is_external("https://cdn.example/x.js")
     assert _is_external("//fonts.example/f.woff2")
     assert not _is_external("/static/a.css")
+
+
+def test_the_call_page_weighs_at_most_30_kb_over_the_wire_on_first_load(
+    web: Client, call: Call
+) -> None:
+    total, sizes, external = _wire_weight(web, reverse("intake:call", args=[call.slug]))
+    assert external == []
+    assert total <= BUDGET_BYTES, f"{total} B over the wire > {BUDGET_BYTES} B budget ({sizes})"

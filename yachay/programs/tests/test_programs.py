@@ -61,6 +61,19 @@ def test_it_refuses_unknown_segments_on_calls_and_tracks(call: Call, program: Pr
         Track(program=program, name="T", slug="t", audience=["astronaut"]).full_clean()
 
 
+@pytest.mark.parametrize("modalities", [[], ["hologram"], "virtual"])
+def test_it_refuses_a_call_without_a_known_modality(call: Call, modalities: object) -> None:
+    call.modalities = modalities
+    with pytest.raises(ValidationError) as caught:
+        call.full_clean()
+    assert "modalities" in caught.value.message_dict
+
+
+def test_a_new_call_offers_both_modalities_for_six_weeks_by_default(call: Call) -> None:
+    assert call.modalities == ["virtual", "in_person"]
+    assert (call.length_weeks, call.hours_per_week, call.certificate) == (6, 3, "")
+
+
 def test_a_call_knows_whether_it_is_open(call: Call) -> None:
     assert call.state() == "open" and call.is_open()
     assert call.state(call.opens_at - dt.timedelta(seconds=1)) == "upcoming"
@@ -90,6 +103,9 @@ def test_an_admin_creates_a_call_with_segment_checkboxes(
             "min_age": "18", "max_age": "70", "allowed_segments": ["sme_owner", "entrepreneur"],
             "ruc_required_segments": ["sme_owner"], "consent_version": "2026-1",
             "consent_text": "Ley 29733",
+            # What the call page shows.
+            "modalities": ["virtual"], "length_weeks": "8", "hours_per_week": "4",
+            "certificate": "Certificado digital verificable.",
             # The selection policy inline (selection app), left empty.
             "selection_policy-TOTAL_FORMS": "0", "selection_policy-INITIAL_FORMS": "0",
             "selection_policy-MIN_NUM_FORMS": "0", "selection_policy-MAX_NUM_FORMS": "1",
@@ -98,3 +114,6 @@ def test_an_admin_creates_a_call_with_segment_checkboxes(
     assert r.status_code == 302, r.content.decode()[:2000]
     made = Call.objects.get(slug="conv-n")
     assert made.allowed_segments == ["sme_owner", "entrepreneur"]
+    assert made.modalities == ["virtual"]
+    assert (made.length_weeks, made.hours_per_week) == (8, 4)
+    assert made.certificate == "Certificado digital verificable."

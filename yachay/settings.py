@@ -139,6 +139,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Dates and percentages in one style on every page: no {% load %} needed.
+            "builtins": ["yachay.core.templatetags.yachay_format"],
         },
     },
 ]

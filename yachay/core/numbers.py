@@ -43,4 +43,4 @@ def format_percent(value: int | float | Decimal | str | None) -> str:
         text = formats.number_format(int(number))
     else:
         text = formats.number_format(number, decimal_pos=1)
-    return f"{text}\N{NO-BREAK SPACE}%"
+    return f"{text} %"

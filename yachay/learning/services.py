@@ -415,18 +415,20 @@ def unanswered_questions(activity: Activity, answers: Mapping[str, object]) -> l
     """The ids of the quiz's questions that ``answers`` leaves without an answer (missing,
     None, blank text or an empty list), in quiz order."""
 
-    def blank(value: object) -> bool:
-        if value is None:
-            return True
-        if isinstance(value, str):
-            return not value.strip()
-        if isinstance(value, list | tuple | set | frozenset):
-            return not value
-        return False
-
     if not isinstance(answers, Mapping):
         return []  # the grader refuses it as wrong_type
-    return [q.id for q in activity.as_quiz().questions if blank(answers.get(q.id))]
+    return [q.id for q in activity.as_quiz().questions if _blank(answers.get(q.id))]
+
+
+def _blank(value: object) -> bool:
+    """No answer: None, blank text, an empty list."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | set | frozenset):
+        return not value
+    return False
 
 
 def unanswered_message(n: int) -> str:
@@ -473,9 +475,8 @@ def quiz_submit(
     """
     enrollment = _enrollment_or_refuse(user, course)
     activity = _current_activity(course, activity_id, (Activity.Kind.QUIZ, Activity.Kind.FINAL))
-    unanswered = unanswered_questions(activity, answers)
-    if unanswered:
-        raise LearningRefused("unanswered", unanswered_message(len(unanswered)), 422, unanswered[0])
+    if isinstance(answers, Mapping):  # a blank answer is no answer (refused below)
+        answers = {k: v for k, v in answers.items() if not _blank(v)}
     try:
         result = grading.grade_quiz(activity.as_quiz(), answers)
         stored = _stored_answers(answers)
@@ -488,6 +489,9 @@ def quiz_submit(
         raise LearningRefused(
             "invalid_answer", _invalid_answer_message("wrong_type"), 422
         ) from None
+    unanswered = unanswered_questions(activity, answers)
+    if unanswered:
+        raise LearningRefused("unanswered", unanswered_message(len(unanswered)), 422, unanswered[0])
     with transaction.atomic():
         _lock(enrollment)
         used, allowed = _attempts(user, course, activity)

@@ -539,7 +539,8 @@ def _when(value: Any) -> str:
 
 
 def _score(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
+    """A percentage for a spreadsheet: a decimal point, no useless ".0" (66.7, 50)."""
+    return "" if value is None else f"{value.normalize():f}"
 
 
 @login_required(login_url=LOGIN)
@@ -561,7 +562,7 @@ def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
             [
                 roster.guard_cell(e.application.reference),
                 roster.guard_cell(e.application.full_name),
-                p.percent_done,
+                _score(p.percent_done),
                 p.lessons_done,
                 p.lessons_total,
                 *[_score(p.quiz_scores.get(q.activity_id)) for q in quizzes],

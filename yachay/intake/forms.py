@@ -13,13 +13,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from yachay.core import ubigeo
 from yachay.core import validators as v
 from yachay.core.choices import Gender, Modality, Schedule, Sector, Segment
-from yachay.core.dates import age_on
+from yachay.core.dates import age_on, long_date
 from yachay.programs.models import Call
 
 DIGITAL_LEVELS = [
@@ -160,7 +159,7 @@ class ApplicationFields(forms.Form):
                 params={
                     "min": self.call.min_age,
                     "max": self.call.max_age,
-                    "date": date_format(closing, "SHORT_DATE_FORMAT"),
+                    "date": long_date(closing),
                     "age": age,
                 },
             )

@@ -25,7 +25,6 @@ from yachay.core.models import AuditEvent
 from yachay.learning import selectors, services
 from yachay.learning.models import Completion, Course, LessonProgress, QuizAttempt
 from yachay.learning.tests.conftest import (
-    some_answers,
     DEMO,
     HALF,
     RIGHT,
@@ -35,6 +34,7 @@ from yachay.learning.tests.conftest import (
     lesson_md,
     many_modules,
     mini_files,
+    some_answers,
     write_course,
 )
 from yachay.programs.models import Track

@@ -489,7 +489,7 @@ def test_an_empty_quiz_form_records_nothing_uses_no_attempt_and_shows_no_answers
     assert r.status_code == 422 and state_counts() == before
     assert "Responde las preguntas antes de enviar" in page
     assert "no se usó ningún intento" in page
-    assert page.count("Responde esta pregunta.") == 6
+    assert page.count("Responde esta pregunta.") == 12  # in the summary and at each question
     assert "Bien dicho." not in page and "Por qué" not in page  # no feedback, no explanation
     assert "Intentos usados: 0 de 2." in page
 
@@ -502,8 +502,8 @@ def test_a_half_filled_quiz_form_keeps_what_was_typed_and_names_the_missing_ques
     r = client.post(QUIZ, {"q.one": "a", "q.txt": "datos", "_attempt": "1"})
     page = text_of(r)
     assert r.status_code == 422 and state_counts() == before
-    assert "Algunas respuestas necesitan revisión" in page
-    assert page.count("Responde esta pregunta.") == 4
+    assert "Revisa algunas respuestas; todavía no se registró nada" in page
+    assert page.count("Responde esta pregunta.") == 8
     assert 'value="datos"' in page and 'value="a" checked' in page
     assert client.post(QUIZ, {**ALL_RIGHT, "_attempt": "1"}).status_code == 302
     assert QuizAttempt.objects.get().number == 1  # the empty tries used no attempt

@@ -162,9 +162,10 @@ def test_an_attempt_with_a_question_unanswered_is_refused_and_uses_no_attempt(
     error = refused(submit_quiz, lr=learning, answers=answers)
     assert (error.code, error.status) == ("unanswered", 422)
     assert error.question == ("t1" if answers.get("s1") == "a" else "s1")
-    assert QuizAttempt.objects.count() == 0 and AuditEvent.objects.filter(
-        action="quiz.submit"
-    ).count() == 0
+    assert (
+        QuizAttempt.objects.count() == 0
+        and AuditEvent.objects.filter(action="quiz.submit").count() == 0
+    )
     assert submit_quiz(learning, RIGHT).number == 1  # the attempt was not spent
 
 

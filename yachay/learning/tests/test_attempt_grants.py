@@ -190,3 +190,14 @@ def test_the_progress_selector_marks_only_learners_out_of_attempts(
     progress = selectors.cohort_progress(learning.live.cohort)
     assert progress is not None
     assert all(not p.out_of_attempts for p in progress.learners)
+
+
+def test_program_admins_read_the_extra_attempts_in_the_admin_and_cannot_add_one_there(
+    learning: Learning, users: dict[str, User]
+) -> None:
+    use_up(learning)
+    grant(learning, users["instructor"])
+    admin = signed_in(users["admin"])
+    page = admin.get("/admin/learning/quizattemptgrant/")
+    assert page.status_code == 200 and "ines.instr" in page.content.decode()
+    assert admin.get("/admin/learning/quizattemptgrant/add/").status_code == 403

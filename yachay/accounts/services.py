@@ -10,7 +10,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlencode,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
 
 from yachay.accounts.models import ApiKey, Role, User
 from yachay.core.actors import Actor
@@ -94,26 +99,40 @@ class LoginTokenGenerator(PasswordResetTokenGenerator):
 login_tokens = LoginTokenGenerator()
 
 
-def login_link(user: User) -> str:
+def safe_next(value: object) -> str:
+    """``value`` if it is a path on this site ("/asistencia/5/?c=123456"), else "": where to go
+    after signing in, carried through an emailed link, so never another host or scheme."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > 500:
+        return ""
+    return value if url_has_allowed_host_and_scheme(value, allowed_hosts=None) else ""
+
+
+def login_link(user: User, next_url: str = "") -> str:
+    """The one-time link; with ``next_url`` (checked by :func:`safe_next`) it leads there once
+    the learner has signed in."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     site = settings.YACHAY_SITE_URL.rstrip("/")
-    return f"{site}/entrar/{uid}/{login_tokens.make_token(user)}/"
+    link = f"{site}/entrar/{uid}/{login_tokens.make_token(user)}/"
+    next_url = safe_next(next_url)
+    return f"{link}?{urlencode({'next': next_url})}" if next_url else link
 
 
-def login_link_send(*, user_id: int) -> None:
+def login_link_send(*, user_id: int, next_url: str = "") -> None:
     """Email a learner a one-time sign-in link (valid PASSWORD_RESET_TIMEOUT seconds)."""
     user = User.objects.get(pk=user_id)
     if not user.email or not user.is_active:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"user": user, "link": login_link(user)}
+        context = {"user": user, "link": login_link(user, next_url)}
         subject = render_to_string("accounts/email/login_link_subject.txt", context).strip()
         body = render_to_string("accounts/email/login_link.txt", context)
     send_mail(subject, body, None, [user.email], fail_silently=False)
 
 
-def login_link_request(*, email: str) -> int:
-    """Queue a sign-in link for every active learner with this address; how many."""
+def login_link_request(*, email: str, next_url: str = "") -> int:
+    """Queue a sign-in link for every active learner with this address; how many. The link
+    leads to ``next_url`` after signing in, if it is a path on this site."""
+    next_url = safe_next(next_url)
     from yachay.selection import tasks  # the task module imports services: import late
 
     ids = list(
@@ -122,7 +141,9 @@ def login_link_request(*, email: str) -> int:
         )
     )
     for user_id in ids:
-        transaction.on_commit(lambda u=user_id: tasks.send_login_link.enqueue(user_id=u))  # type: ignore[misc]
+        transaction.on_commit(
+            lambda u=user_id: tasks.send_login_link.enqueue(user_id=u, next_url=next_url)  # type: ignore[misc]
+        )
     return len(ids)
 
 

@@ -19,7 +19,7 @@ from yachay.accounts.forms import (
     StaffPasswordResetForm,
     StaffSetPasswordForm,
 )
-from yachay.accounts.services import login_link_request, user_from_login_link
+from yachay.accounts.services import login_link_request, safe_next, user_from_login_link
 from yachay.core.http import ratelimit
 
 
@@ -28,12 +28,13 @@ from yachay.core.http import ratelimit
 def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """GET asks to confirm (mail scanners open links); POST signs in and spends the link."""
     user = user_from_login_link(uidb64, token)
+    next_url = safe_next(request.POST.get("next") or request.GET.get("next"))
     if user is None:
         return render(request, "accounts/login_link.html", {"invalid": True}, status=404)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("accounts:me")
-    return render(request, "accounts/login_link.html", {"user_to_login": user})
+        return redirect(next_url or "accounts:me")
+    return render(request, "accounts/login_link.html", {"user_to_login": user, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,10 +43,12 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
     """A new sign-in link by email. The answer is the same whether or not the address is
     known, so the page cannot be used to find out who is enrolled."""
     form = LoginLinkRequestForm(request.POST or None)
+    # Where a learner was going (the QR of a session): the emailed link leads back there.
+    next_url = safe_next(request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST" and form.is_valid():
-        login_link_request(email=form.cleaned_data["email"])
+        login_link_request(email=form.cleaned_data["email"], next_url=next_url)
         return render(request, "accounts/login_request.html", {"sent": True})
-    return render(request, "accounts/login_request.html", {"form": form})
+    return render(request, "accounts/login_request.html", {"form": form, "next": next_url})
 
 
 @login_required(login_url="/entrar/")

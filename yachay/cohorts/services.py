@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yachay.accounts.models import User
 from yachay.cohorts import assignment, checkin, planning, roster
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
-from yachay.core import ubigeo
+from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import Modality, Schedule, slot_label
 from yachay.core.http import parse_rate
@@ -152,7 +152,7 @@ def checkin_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _already(att: Attendance) -> CheckinRefused:
-    when = formats.time_format(timezone.localtime(att.recorded_at), "H:i")
+    when = dates.hm(att.recorded_at)
     return CheckinRefused(
         "already_recorded",
         _("Your attendance to this session is already recorded (%(status)s, %(time)s).")
@@ -188,8 +188,8 @@ def attendance_check_in(
             "not_open",
             _("Check-in opens at %(time)s on %(date)s.")
             % {
-                "time": formats.time_format(timezone.localtime(opens), "H:i"),
-                "date": formats.date_format(timezone.localtime(opens), "j F"),
+                "time": dates.hm(opens),
+                "date": dates.day(opens),
             },
             409,
         )
@@ -197,7 +197,7 @@ def attendance_check_in(
         raise CheckinRefused(
             "closed",
             _("Check-in for this session closed at %(time)s. Ask your instructor to mark you.")
-            % {"time": formats.time_format(timezone.localtime(closes), "H:i")},
+            % {"time": dates.hm(closes)},
             409,
         )
     existing = Attendance.objects.filter(enrollment=enrollment, session=session).first()

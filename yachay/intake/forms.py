@@ -16,13 +16,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.dates import MONTHS
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from yachay.core import ubigeo
 from yachay.core import validators as v
 from yachay.core.choices import Gender, Modality, Sector, Segment, slot_choices
-from yachay.core.dates import age_on
+from yachay.core.dates import age_on, long_date
 from yachay.programs.models import Call
 
 DIGITAL_LEVELS = [
@@ -227,7 +226,7 @@ class ApplicationFields(forms.Form):
                 params={
                     "min": self.call.min_age,
                     "max": self.call.max_age,
-                    "date": date_format(closing, "SHORT_DATE_FORMAT"),
+                    "date": long_date(closing),
                     "age": age,
                 },
             )

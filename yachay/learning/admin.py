@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from yachay.accounts.admin import ReadOnlyProgramAdmin
-from yachay.learning.models import Completion, Course, CourseVersion
+from yachay.learning.models import Completion, Course, CourseVersion, QuizAttemptGrant
 
 
 class VersionInline(admin.TabularInline):
@@ -33,3 +33,12 @@ class CompletionAdmin(ReadOnlyProgramAdmin):
     list_display = ("user", "course", "completed_at")
     list_filter = ("course",)
     date_hierarchy = "completed_at"
+
+
+@admin.register(QuizAttemptGrant)
+class QuizAttemptGrantAdmin(ReadOnlyProgramAdmin):
+    """Extra attempts are given from the cohort's progress page (audited), never here."""
+
+    list_display = ("user", "course", "activity_id", "granted_by", "granted_at")
+    list_filter = ("course",)
+    date_hierarchy = "granted_at"

@@ -32,8 +32,14 @@ Answer = StrictBool | StrictInt | StrictFloat | StrictStr | list[StrictStr] | No
 
 class Refusal(Schema):
     detail: str
-    code: str = Field("", description="not_enrolled, not_found, no_attempts_left, invalid_answer")
-    question: str = Field("", description="the question an invalid_answer is about, if known")
+    code: str = Field(
+        "", description="not_enrolled, not_found, no_attempts_left, invalid_answer, unanswered"
+    )
+    question: str = Field(
+        "",
+        description="the question an invalid_answer is about, if known; for unanswered, "
+        "the first question without an answer",
+    )
 
 
 class CourseOut(Schema):
@@ -69,7 +75,10 @@ class ActivityProgressOut(Schema):
     done: bool = Field(description="lesson read; quiz passed (or taken, without a pass mark)")
     best_score: float | None = Field(None, description="quizzes: best attempt, in percent")
     attempts_used: int
-    attempts_left: int | None = Field(None, description="None: no limit (and for lessons)")
+    attempts_left: int | None = Field(
+        None,
+        description="None: no limit (and for lessons); extra attempts an instructor gave count",
+    )
     pass_mark: int | None = None
     last_at: dt.datetime | None = None
 
@@ -84,7 +93,7 @@ class MissingOut(Schema):
 
 class ProgressOut(Schema):
     course: str
-    percent_done: int
+    percent_done: float = Field(description="one decimal: 4 of 6 activities is 66.7")
     done: int
     total: int
     next_activity: str | None = Field(None, description="where to continue; None: all done")
@@ -100,8 +109,9 @@ class AttemptIn(Schema):
         description=(
             "question id -> answer: single: an option id; multiple: a list of option ids; "
             'true_false: true or false; numeric: a number or a string such as "12,5"; '
-            "text: a string; ordering: every item id, in order. A question left out is "
-            "not answered."
+            "text: a string; ordering: every item id, in order. Every question must be "
+            "answered: an attempt that leaves one out (or blank) is refused with 422 "
+            "unanswered, recording nothing and using no attempt."
         )
     )
 
@@ -220,7 +230,7 @@ def course_progress(request: HttpRequest, slug: str) -> Any:
     status = selectors.completion_status(outline, enrollment)
     return {
         "course": course.slug,
-        "percent_done": outline.percent_done,
+        "percent_done": float(outline.percent_done),
         "done": outline.done,
         "total": outline.total,
         "next_activity": outline.next.activity_id if outline.next else None,
@@ -287,7 +297,7 @@ def quiz_attempt(request: HttpRequest, slug: str, activity_id: str, payload: Att
     activity = selectors.current_activity(course, attempt.activity_id)
     kind = activity.kind if activity else "quiz"
     pass_mark = rules_.pass_mark(rules, kind) if rules else None
-    max_attempts = activity.max_attempts if activity else 0
+    allowed = selectors.quiz_standing(user, course, activity).allowed if activity else 0
     return Status(
         201,
         {
@@ -296,7 +306,7 @@ def quiz_attempt(request: HttpRequest, slug: str, activity_id: str, payload: Att
             "score_percent": float(attempt.score_percent),
             "pass_mark": pass_mark,
             "passed": pass_mark is None or attempt.score_percent >= pass_mark,
-            "attempts_left": max(max_attempts - attempt.number, 0) if max_attempts else None,
+            "attempts_left": max(allowed - attempt.number, 0) if allowed else None,
             "submitted_at": attempt.submitted_at,
             "results": attempt.results,
         },

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from yachay.core.numbers import format_percent
 from yachay.learning.course_format import CompletionRules
 
 if TYPE_CHECKING:
@@ -162,9 +162,7 @@ def evaluate(
 
 
 def _number(value: Decimal | int) -> str:
-    if value == int(value):
-        return str(int(value))
-    return formats.number_format(value, decimal_pos=1)
+    return format_percent(value)
 
 
 def missing_text(status: CompletionStatus | Sequence[Missing]) -> str:
@@ -181,12 +179,12 @@ def missing_text(status: CompletionStatus | Sequence[Missing]) -> str:
         if m.kind in (QUIZ, FINAL):
             if m.have is not None and m.need is not None:
                 parts.append(
-                    _("“%(title)s” (%(have)s %%, you need %(need)s %%)")
+                    _("“%(title)s” (%(have)s, you need %(need)s)")
                     % {"title": m.title, "have": _number(m.have), "need": _number(m.need)}
                 )
             elif m.need is not None:
                 parts.append(
-                    _("“%(title)s” (not taken yet, you need %(need)s %%)")
+                    _("“%(title)s” (not taken yet, you need %(need)s)")
                     % {"title": m.title, "need": _number(m.need)}
                 )
             else:

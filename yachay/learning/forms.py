@@ -99,6 +99,15 @@ def read_answers(
     return answers, valid
 
 
+def require_every_answer(fields: list[QuestionField], answers: Mapping[str, object]) -> bool:
+    """Mark each question left without an answer (and without another message); True when
+    every question has one."""
+    for f in fields:
+        if f.id not in answers and not f.error:
+            f.error = _("Answer this question.")
+    return all(f.id in answers for f in fields)
+
+
 def _ordering(f: QuestionField, data: QueryDict | Mapping[str, Any]) -> tuple[object, str]:
     """The item ids in the learner's order, or (None, message) for an order with a gap,
     a repeated position or a position the page does not offer."""

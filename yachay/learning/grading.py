@@ -2,8 +2,9 @@
 
 Scoring is **all or nothing per question**: a question earns its ``points`` when the answer is
 correct and nothing otherwise (a multiple-choice question with one wrong tick earns 0). A quiz's
-score is points earned over points possible, in percent, rounded *down* to one decimal so that
-a score never reaches a pass mark it did not reach (69.96 → 69.9, not 70.0).
+score is points earned over points possible, in percent, to one decimal by
+:func:`yachay.core.numbers.percent`: half up (4 of 6 → 66.7), but never up to a whole number,
+so that a score never reaches a pass mark it did not reach (69.96 → 69.9, not 70.0).
 
 Answer shapes, by question type:
 
@@ -42,8 +43,9 @@ import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
+from yachay.core.numbers import percent
 from yachay.learning.course_format import (
     MAX_ANSWER_LENGTH,
     Question,
@@ -245,10 +247,7 @@ def grade_quiz(quiz: Quiz, answers: Mapping[str, object]) -> QuizResult:
     }
     earned = sum(result.points_earned for result in results.values())
     possible = sum(result.points_possible for result in results.values())
-    score = 0.0
-    if possible:
-        exact = Decimal(str(earned)) * 100 / Decimal(possible)
-        score = float(exact.quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
+    score = float(percent(earned, possible))
     return QuizResult(
         score_percent=score,
         results=results,

@@ -269,6 +269,43 @@ class QuizAttempt(models.Model):
         return f"{self.user_id} {self.course_id}/{self.activity_id} #{self.number}"
 
 
+class QuizAttemptGrant(models.Model):
+    """One more attempt at a quiz for one learner, given by their instructor (or a
+    coordinator or program admin in scope) after they used every attempt without passing.
+    The learner may make ``max_attempts`` plus one attempt per grant."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempt_grants",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="attempt_grants"
+    )
+    activity_id = models.CharField(_("quiz id"), max_length=60)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("extra quiz attempt")
+        verbose_name_plural = _("extra quiz attempts")
+        ordering = ["user", "course", "activity_id", "granted_at"]
+        indexes = [
+            models.Index(fields=["course", "user", "activity_id"], name="attempt_grant_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.course_id}/{self.activity_id} +1"
+
+
 class Completion(models.Model):
     """A learner completed a course. Written once, never revoked by later content."""
 

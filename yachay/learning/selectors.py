@@ -22,6 +22,7 @@ from yachay.accounts.models import User
 from yachay.cohorts.models import Cohort, Enrollment, Session
 from yachay.cohorts.selectors import attendance_figures
 from yachay.cohorts.selectors import by_name as cohort_by_name
+from yachay.core.numbers import percent
 from yachay.learning import completion as rules_
 from yachay.learning.models import (
     Activity,
@@ -31,6 +32,7 @@ from yachay.learning.models import (
     CourseVersion,
     LessonProgress,
     QuizAttempt,
+    QuizAttemptGrant,
 )
 from yachay.programs.models import Track
 from yachay.programs.selectors import track_for_segment
@@ -214,6 +216,11 @@ class ActivityState:
         """A lesson to read, or a quiz with attempts left."""
         return not self.is_quiz or self.attempts_left is None or self.attempts_left > 0
 
+    @property
+    def out_of_attempts(self) -> bool:
+        """A quiz not passed with every attempt used: only an instructor can help now."""
+        return self.is_quiz and not self.done and self.attempts_left == 0
+
 
 @dataclass(frozen=True)
 class OutlineModule:
@@ -240,12 +247,18 @@ class Outline:
     completion: Completion | None = None
 
     @property
-    def percent_done(self) -> int:
-        return 100 * self.done // self.total if self.total else 0
+    def percent_done(self) -> Decimal:
+        """Activities done, in percent to one decimal (4 of 6: 66.7)."""
+        return percent(self.done, self.total)
 
     @property
     def activities(self) -> list[ActivityState]:
         return [a for m in self.modules for a in m.activities]
+
+    @property
+    def out_of_attempts(self) -> list[ActivityState]:
+        """The quizzes the learner can no longer pass without another attempt."""
+        return [a for a in self.activities if a.out_of_attempts]
 
 
 def _version(course: Course) -> CourseVersion | None:
@@ -278,10 +291,28 @@ def quiz_best_scores(user: User, course: Course) -> dict[str, Decimal]:
     }
 
 
+def quiz_extra_attempts(user: User, course: Course) -> dict[str, int]:
+    """Attempts granted beyond each quiz's ``max_attempts``, by quiz id: one query."""
+    return dict(
+        QuizAttemptGrant.objects.filter(user=user, course=course)
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values_list("activity_id", "n")
+    )
+
+
+def attempts_allowed(activity: Activity, extra: int) -> int:
+    """How many attempts a learner may make at a quiz: 0 for no limit, else ``max_attempts``
+    plus the attempts granted to them."""
+    return activity.max_attempts + extra if activity.max_attempts else 0
+
+
 def learner_outline(user: User, course: Course) -> Outline | None:
     """The course's modules and activities with this learner's state: done, best score,
-    attempts used and left; how much is done and where to continue. Five queries, whatever
-    the size of the course; None for a course with no version imported."""
+    attempts used and left (extra attempts granted included); how much is done and where to
+    continue. Six queries, whatever the size of the course; None for a course with no version
+    imported."""
     version = _version(course)
     if version is None:
         return None
@@ -302,12 +333,14 @@ def learner_outline(user: User, course: Course) -> Outline | None:
     for row in attempts.values():
         row["best"] = _score(row["best"])
     best = {key: row["best"] for key, row in attempts.items()}
+    extra = quiz_extra_attempts(user, course)
     completion = Completion.objects.filter(user=user, course=course).first()
     modules: dict[str, OutlineModule] = {}
     states: list[ActivityState] = []
     for a in activities:
         row = attempts.get(a.activity_id) or {}
         used = int(row.get("used", 0))
+        allowed = attempts_allowed(a, extra.get(a.activity_id, 0))
         state = ActivityState(
             activity_id=a.activity_id,
             kind=a.kind,
@@ -318,8 +351,8 @@ def learner_outline(user: User, course: Course) -> Outline | None:
             done=rules_.activity_done(rules, a.kind, a.activity_id, done_lessons, best),
             best_score=row.get("best"),
             attempts_used=used,
-            attempts_left=(max(a.max_attempts - used, 0) if a.is_quiz and a.max_attempts else None),
-            max_attempts=a.max_attempts,
+            attempts_left=(max(allowed - used, 0) if a.is_quiz and allowed else None),
+            max_attempts=allowed,
             pass_mark=rules_.pass_mark(rules, a.kind),
             last_at=done_lessons.get(a.activity_id) if not a.is_quiz else row.get("last"),
         )
@@ -349,7 +382,7 @@ def learner_outline(user: User, course: Course) -> Outline | None:
 @dataclass(frozen=True)
 class LearnerProgress:
     user: User
-    percent_done: int
+    percent_done: Decimal  # one decimal, as numbers.percent gives it
     lessons_done: int
     lessons_total: int
     #: Best score of each quiz (the final included) by id, in course order; None if not taken.
@@ -358,6 +391,8 @@ class LearnerProgress:
     last_activity_at: dt.datetime | None
     #: Where the learner stopped: their first activity not done (None: all done).
     stuck: Activity | None
+    #: Quizzes not passed with every attempt used (extra attempts included), by id.
+    out_of_attempts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -385,7 +420,8 @@ def cohort_progress(
     cohort: Cohort, users: Sequence[User] | None = None, *, course: Course | None = None
 ) -> CohortProgress | None:
     """Each learner's progress in the cohort's course: percent done, lessons done, best score
-    of each quiz, completion date, last activity and where they stopped.
+    of each quiz, completion date, last activity, where they stopped and the quizzes they
+    can no longer pass without another attempt.
 
     ``users`` defaults to the cohort's learners (not dropped), by name; ``course`` to the
     first course (by slug) of the cohort's track. A constant number of queries, whatever the
@@ -411,14 +447,16 @@ def cohort_progress(
     ).values_list("user_id", "activity_id", "completed_at"):
         lessons[user_id][activity_id] = when
     best: dict[int, dict[str, Decimal]] = {pk: {} for pk in user_ids}
+    used: dict[tuple[int, str], int] = {}
     last_attempt: dict[int, dt.datetime] = {}
     for row in (
         QuizAttempt.objects.filter(course=course, user_id__in=user_ids)
         .order_by()
         .values("user_id", "activity_id")
-        .annotate(best=Max("score_percent"), last=Max("submitted_at"))
+        .annotate(best=Max("score_percent"), last=Max("submitted_at"), used=Max("number"))
     ):
         best[row["user_id"]][row["activity_id"]] = _score(row["best"])
+        used[row["user_id"], row["activity_id"]] = row["used"]
         if row["user_id"] not in last_attempt or row["last"] > last_attempt[row["user_id"]]:
             last_attempt[row["user_id"]] = row["last"]
     completed = dict(
@@ -426,8 +464,14 @@ def cohort_progress(
             "user_id", "completed_at"
         )
     )
+    extra: Counter[tuple[int, str]] = Counter(
+        QuizAttemptGrant.objects.filter(course=course, user_id__in=user_ids).values_list(
+            "user_id", "activity_id"
+        )
+    )
     lesson_ids = [a.activity_id for a in activities if not a.is_quiz]
     quiz_ids = [a.activity_id for a in activities if a.is_quiz]
+    limited = [a for a in activities if a.is_quiz and a.max_attempts]
     rows: list[LearnerProgress] = []
     for user in users:
         done_lessons, scores = lessons[user.pk], best[user.pk]
@@ -436,21 +480,27 @@ def cohort_progress(
             for a in activities
             if not rules_.activity_done(rules, a.kind, a.activity_id, done_lessons, scores)
         ]
+        not_done_ids = {a.activity_id for a in not_done}
         times = [*done_lessons.values()]
         if user.pk in last_attempt:
             times.append(last_attempt[user.pk])
         rows.append(
             LearnerProgress(
                 user=user,
-                percent_done=(
-                    100 * (len(activities) - len(not_done)) // len(activities) if activities else 0
-                ),
+                percent_done=percent(len(activities) - len(not_done), len(activities)),
                 lessons_done=sum(1 for i in lesson_ids if i in done_lessons),
                 lessons_total=len(lesson_ids),
                 quiz_scores={i: scores.get(i) for i in quiz_ids},
                 completed_at=completed.get(user.pk),
                 last_activity_at=max(times) if times else None,
                 stuck=not_done[0] if not_done else None,
+                out_of_attempts=frozenset(
+                    a.activity_id
+                    for a in limited
+                    if a.activity_id in not_done_ids
+                    and used.get((user.pk, a.activity_id), 0)
+                    >= attempts_allowed(a, extra[user.pk, a.activity_id])
+                ),
             )
         )
     return CohortProgress(course=course, version=version, activities=activities, learners=rows)
@@ -577,19 +627,36 @@ def activity_neighbours(activity: Activity) -> tuple[Activity | None, Activity |
 
 @dataclass(frozen=True)
 class QuizStanding:
-    """A learner's attempts at one quiz: how many (the last number), the best score."""
+    """A learner's attempts at one quiz: how many (the last number), the best score, and how
+    many they may make (0: no limit; extra attempts granted included)."""
 
     used: int
     best: Decimal | None
+    allowed: int = 0
+
+    @property
+    def left(self) -> int | None:
+        """Attempts left; None: no limit."""
+        return max(self.allowed - self.used, 0) if self.allowed else None
 
 
-def quiz_standing(user: User, course: Course, activity_id: str) -> QuizStanding:
-    """Attempts used (numbered 1, 2, 3 with no gap) and best score at one quiz: one query."""
-    row = QuizAttempt.objects.filter(user=user, course=course, activity_id=activity_id).aggregate(
-        used=Max("number"), best=Max("score_percent")
-    )
+def quiz_standing(user: User, course: Course, activity: Activity) -> QuizStanding:
+    """Attempts used (numbered 1, 2, 3 with no gap), best score and attempts allowed at one
+    quiz: two queries."""
+    row = QuizAttempt.objects.filter(
+        user=user, course=course, activity_id=activity.activity_id
+    ).aggregate(used=Max("number"), best=Max("score_percent"))
     best = row["best"]
-    return QuizStanding(used=row["used"] or 0, best=None if best is None else _score(best))
+    extra = 0
+    if activity.max_attempts:
+        extra = QuizAttemptGrant.objects.filter(
+            user=user, course=course, activity_id=activity.activity_id
+        ).count()
+    return QuizStanding(
+        used=row["used"] or 0,
+        best=None if best is None else _score(best),
+        allowed=attempts_allowed(activity, extra),
+    )
 
 
 def progress_stuck(progress: CohortProgress) -> StuckSummary:

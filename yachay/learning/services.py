@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from yachay.accounts.models import User
 from yachay.cohorts.models import Enrollment
-from yachay.cohorts.selectors import attendance_figures
+from yachay.cohorts.selectors import attendance_figures, cohorts_visible, roster
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
 from yachay.learning import completion as rules_
@@ -42,9 +42,16 @@ from yachay.learning.models import (
     CourseVersion,
     LessonProgress,
     QuizAttempt,
+    QuizAttemptGrant,
     quiz_to_json,
 )
-from yachay.learning.selectors import enrollment_track, may_take, quiz_best_scores
+from yachay.learning.selectors import (
+    attempts_allowed,
+    enrollment_track,
+    may_take,
+    quiz_best_scores,
+    track_courses,
+)
 from yachay.programs.models import Track
 
 __all__ = [
@@ -57,6 +64,7 @@ __all__ = [
     "course_import",
     "lesson_complete",
     "missing_text",
+    "quiz_attempt_grant",
     "quiz_submit",
 ]
 
@@ -403,6 +411,52 @@ def _results(result: grading.QuizResult) -> dict[str, dict[str, object]]:
     }
 
 
+def unanswered_questions(activity: Activity, answers: Mapping[str, object]) -> list[str]:
+    """The ids of the quiz's questions that ``answers`` leaves without an answer (missing,
+    None, blank text or an empty list), in quiz order."""
+
+    if not isinstance(answers, Mapping):
+        return []  # the grader refuses it as wrong_type
+    return [q.id for q in activity.as_quiz().questions if _blank(answers.get(q.id))]
+
+
+def _blank(value: object) -> bool:
+    """No answer: None, blank text, an empty list."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | set | frozenset):
+        return not value
+    return False
+
+
+def unanswered_message(n: int) -> str:
+    return ngettext(
+        "Answer every question before sending: %(n)d question has no answer yet. "
+        "Nothing was recorded.",
+        "Answer every question before sending: %(n)d questions have no answer yet. "
+        "Nothing was recorded.",
+        n,
+    ) % {"n": n}
+
+
+def _attempts(user: User, course: Course, activity: Activity) -> tuple[int, int]:
+    """(attempts used, attempts allowed: 0 for no limit) at a quiz; call under the lock."""
+    used = (
+        QuizAttempt.objects.filter(
+            user=user, course=course, activity_id=activity.activity_id
+        ).aggregate(n=Max("number"))["n"]
+        or 0
+    )
+    extra = 0
+    if activity.max_attempts:
+        extra = QuizAttemptGrant.objects.filter(
+            user=user, course=course, activity_id=activity.activity_id
+        ).count()
+    return used, attempts_allowed(activity, extra)
+
+
 def quiz_submit(
     *, user: User, course: Course, activity_id: str, answers: Mapping[str, object], actor: Actor
 ) -> QuizAttempt:
@@ -412,12 +466,17 @@ def quiz_submit(
     learner may not take the course), 404 ``not_found`` (no such quiz in the current
     version), 409 ``no_attempts_left`` (``max_attempts`` reached; 0 = unlimited), 422
     ``invalid_answer`` (an answer the page cannot have sent: see :class:`grading.InvalidAnswer`;
-    ``message`` says what, in the learner's language). Attempts of one learner are numbered
-    under a lock on their enrollment, so simultaneous submits get distinct numbers and never
-    exceed the limit. Evaluates completion afterwards.
+    ``message`` says what, in the learner's language), 422 ``unanswered`` (a question left
+    without an answer: every question must be answered, so that a slip of the finger cannot
+    spend an attempt and show the answers; ``question`` is the first such). Attempts of one
+    learner are numbered under a lock on their enrollment, so simultaneous submits get
+    distinct numbers and never exceed the limit (``max_attempts`` plus the attempts granted
+    by :func:`quiz_attempt_grant`). Evaluates completion afterwards.
     """
     enrollment = _enrollment_or_refuse(user, course)
     activity = _current_activity(course, activity_id, (Activity.Kind.QUIZ, Activity.Kind.FINAL))
+    if isinstance(answers, Mapping):  # a blank answer is no answer (refused below)
+        answers = {k: v for k, v in answers.items() if not _blank(v)}
     try:
         result = grading.grade_quiz(activity.as_quiz(), answers)
         stored = _stored_answers(answers)
@@ -430,23 +489,23 @@ def quiz_submit(
         raise LearningRefused(
             "invalid_answer", _invalid_answer_message("wrong_type"), 422
         ) from None
+    unanswered = unanswered_questions(activity, answers)
+    if unanswered:
+        raise LearningRefused("unanswered", unanswered_message(len(unanswered)), 422, unanswered[0])
     with transaction.atomic():
         _lock(enrollment)
-        used = (
-            QuizAttempt.objects.filter(
-                user=user, course=course, activity_id=activity.activity_id
-            ).aggregate(n=Max("number"))["n"]
-            or 0
-        )
-        if activity.max_attempts and used >= activity.max_attempts:
+        used, allowed = _attempts(user, course, activity)
+        if allowed and used >= allowed:
             raise LearningRefused(
                 "no_attempts_left",
                 ngettext(
                     "You have used your %(n)d attempt at this quiz.",
                     "You have used all %(n)d attempts at this quiz.",
-                    activity.max_attempts,
+                    allowed,
                 )
-                % {"n": activity.max_attempts},
+                % {"n": allowed}
+                + " "
+                + _("Ask your instructor for another attempt."),
                 409,
             )
         attempt = QuizAttempt.objects.create(
@@ -472,6 +531,73 @@ def quiz_submit(
         )
         _evaluate(user=user, course=course, enrollment=enrollment, actor=actor)
     return attempt
+
+
+def quiz_attempt_grant(
+    *, enrollment: Enrollment, course: Course, activity_id: str, actor: Actor
+) -> QuizAttemptGrant:
+    """Give a learner one more attempt at a quiz whose attempts they have all used.
+
+    ``actor`` must be a user who sees the learner on their cohort's roster: one of the
+    cohort's instructors, a coordinator of the learner's department, or a program admin;
+    anyone else is refused as ``not_found`` (404: the learner is not theirs to know). Refused
+    with :class:`LearningRefused`, writing nothing: 404 ``not_found`` (no such quiz in the
+    course of the learner's track), 409 ``unlimited`` (the quiz has no attempt limit), 409
+    ``attempts_left`` (the learner still has an attempt: a second press of the button gives
+    nothing more). Under the lock on the enrollment that :func:`quiz_submit` takes. Audited.
+    """
+    staff = actor.user
+    if (
+        staff is None
+        or not staff.works_with_cohorts
+        or enrollment.cohort_id is None
+        or not cohorts_visible(staff).filter(pk=enrollment.cohort_id).exists()
+        or not roster(enrollment.cohort, staff).filter(pk=enrollment.pk).exists()  # type: ignore[arg-type]
+    ):
+        raise LearningRefused("not_found", _("This learner is not in one of your cohorts."), 404)
+    cohort = enrollment.cohort
+    assert cohort is not None
+    if not track_courses(cohort.track).filter(pk=course.pk).exists():
+        raise LearningRefused("not_found", _("This course has no such quiz."), 404)
+    activity = _current_activity(course, activity_id, (Activity.Kind.QUIZ, Activity.Kind.FINAL))
+    if not activity.max_attempts:
+        raise LearningRefused(
+            "unlimited", _("This quiz has no limit of attempts: nothing to give."), 409
+        )
+    learner = enrollment.user
+    with transaction.atomic():
+        _lock(enrollment)
+        used, allowed = _attempts(learner, course, activity)
+        if used < allowed:
+            raise LearningRefused(
+                "attempts_left",
+                ngettext(
+                    "%(name)s still has %(n)d attempt left at “%(quiz)s”.",
+                    "%(name)s still has %(n)d attempts left at “%(quiz)s”.",
+                    allowed - used,
+                )
+                % {
+                    "name": enrollment.application.full_name,
+                    "n": allowed - used,
+                    "quiz": activity.title,
+                },
+                409,
+            )
+        grant = QuizAttemptGrant.objects.create(
+            user=learner, course=course, activity_id=activity.activity_id, granted_by=staff
+        )
+        audit_record(
+            actor=actor,
+            action="quiz.grant_attempt",
+            obj=grant,
+            changes={
+                "learner": learner.pk,
+                "course": course.slug,
+                "quiz": activity.activity_id,
+                "attempts_allowed": [allowed, allowed + 1],
+            },
+        )
+    return grant
 
 
 # --- Completion ---------------------------------------------------------------------------------

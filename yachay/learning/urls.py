@@ -19,5 +19,10 @@ urlpatterns = [
         name="asset",
     ),
     path("cohortes/<int:pk>/progreso/", views.cohort_progress, name="cohort_progress"),
+    path(
+        "cohortes/<int:pk>/progreso/otro-intento/",
+        views.cohort_attempt_grant,
+        name="cohort_attempt_grant",
+    ),
     path("cohortes/<int:pk>/progreso.csv", views.cohort_progress_csv, name="cohort_progress_csv"),
 ]

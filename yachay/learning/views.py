@@ -22,8 +22,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yachay.accounts.models import User
 from yachay.cohorts import roster
@@ -183,10 +184,6 @@ def lesson(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
 # --- A quiz --------------------------------------------------------------------------------------
 
 
-def _attempts_left(activity: Activity, used: int) -> int | None:
-    return max(activity.max_attempts - used, 0) if activity.max_attempts else None
-
-
 def _pass_mark(course: Course, activity: Activity) -> int | None:
     assert course.current_version is not None
     return rules_.pass_mark(course.current_version.completion_rules, activity.kind)
@@ -207,7 +204,7 @@ def _submit_once(
     with transaction.atomic():
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
         sent = number is not None and (
-            number <= selectors.quiz_standing(user, course, activity.activity_id).used
+            number <= selectors.quiz_standing(user, course, activity).used
         )
         if sent:
             return None
@@ -220,6 +217,12 @@ def _submit_once(
         )
 
 
+def _passed(standing: selectors.QuizStanding, pass_mark: int | None) -> bool:
+    if standing.best is None:
+        return False
+    return pass_mark is None or standing.best >= pass_mark
+
+
 @learner_page
 @require_http_methods(["GET", "POST"])
 def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
@@ -228,14 +231,19 @@ def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
     activity = _activity(course, activity_id)
     if not activity.is_quiz:
         return redirect("learning:lesson", slug, activity.activity_id)
-    standing = selectors.quiz_standing(user, course, activity.activity_id)
+    standing = selectors.quiz_standing(user, course, activity)
     # The same shuffled order on every view of one attempt, a new one for the next attempt.
     questions = selectors.quiz_for_display(activity, seed=f"{user.pk}:{standing.used + 1}")
     fields = forms.quiz_fields(questions)
     refusal: LearningRefused | None = None
     status = 200
+    answered_none = False
     if request.method == "POST":
         answers, valid = forms.read_answers(fields, request.POST)
+        answered_none = not answers and valid
+        # Every question needs an answer: an empty or half-filled form records nothing,
+        # spends no attempt and shows no answers.
+        valid = forms.require_every_answer(fields, answers) and valid
         if not valid:
             status = 422
         else:
@@ -256,12 +264,13 @@ def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
                 else:
                     refusal = refused
                 if refused.code == "no_attempts_left":
-                    standing = selectors.quiz_standing(user, course, activity.activity_id)
+                    standing = selectors.quiz_standing(user, course, activity)
             else:
                 if attempt is None:
                     messages.info(request, _("Your answers were already sent: here is the result."))
                 return redirect("learning:quiz_result", slug, activity.activity_id)
-    left = _attempts_left(activity, standing.used)
+    left = standing.left
+    pass_mark = _pass_mark(course, activity)
     return render(
         request,
         "learning/quiz.html",
@@ -272,11 +281,13 @@ def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
             "standing": standing,
             "attempts_left": left,
             "can_submit": left is None or left > 0,
-            "pass_mark": _pass_mark(course, activity),
+            "out_of_attempts": left == 0 and not _passed(standing, pass_mark),
+            "pass_mark": pass_mark,
             "next_number": standing.used + 1,
             "attempt_field": forms.ATTEMPT_FIELD,
             "refusal": refusal,
             "has_errors": any(f.error for f in fields),
+            "answered_none": answered_none,
         },
         status=status,
     )
@@ -310,7 +321,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
     attempt = selectors.quiz_attempts(user, course, activity.activity_id).last()
     if attempt is None:
         return redirect("learning:quiz", slug, activity.activity_id)
-    standing = selectors.quiz_standing(user, course, activity.activity_id)
+    standing = selectors.quiz_standing(user, course, activity)
     questions = selectors.quiz_for_display(activity, seed=f"{user.pk}:{attempt.number}")
     rows = []
     for number, q in enumerate(questions, start=1):
@@ -328,7 +339,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
             }
         )
     pass_mark = _pass_mark(course, activity)
-    left = _attempts_left(activity, standing.used)
+    left = standing.left
     return render(
         request,
         "learning/quiz_result.html",
@@ -342,6 +353,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
             "standing": standing,
             "attempts_left": left,
             "can_retry": left is None or left > 0,
+            "out_of_attempts": left == 0 and not _passed(standing, pass_mark),
             "next_url": _next_url(course, selectors.activity_neighbours(activity)[1]),
         },
     )
@@ -455,6 +467,7 @@ def _progress(request: HttpRequest, pk: int) -> dict[str, Any]:
         "order": order,
         "legend": legend,
         "stuck": selectors.progress_stuck(progress) if progress is not None else None,
+        "any_out_of_attempts": any(p.out_of_attempts for _i, _e, p in rows),
     }
 
 
@@ -472,12 +485,59 @@ def cohort_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "learning/cohort_progress.html", context)
 
 
+@login_required(login_url=LOGIN)
+@require_POST
+def cohort_attempt_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    """One more attempt at a quiz for a learner of the cohort who used them all (the button
+    in the progress table). The cohort and the learner are fetched in the user's scope, so
+    anything outside it is a 404; the service checks the scope again and audits."""
+    user = _user(request)
+    if not user.works_with_cohorts:
+        raise Http404
+    cohort: Cohort = get_object_or_404(
+        cohort_selectors.cohorts_visible(user).select_related("track"), pk=pk
+    )
+    enrollment_id = request.POST.get("inscripcion", "")
+    enrollment = get_object_or_404(
+        cohort_selectors.roster(cohort, user).select_related("user", "cohort"),
+        pk=int(enrollment_id) if enrollment_id.isdigit() and len(enrollment_id) < 12 else 0,
+    )
+    course = selectors.track_courses(cohort.track).select_related("current_version").first()
+    if course is None:
+        raise Http404
+    try:
+        grant = services.quiz_attempt_grant(
+            enrollment=enrollment,
+            course=course,
+            activity_id=request.POST.get("cuestionario", "")[:60],
+            actor=Actor.of_user(user),
+        )
+    except LearningRefused as refused:
+        if refused.status == 404:
+            raise Http404(refused.message) from None
+        messages.error(request, refused.message)
+    else:
+        activity = selectors.current_activity(course, grant.activity_id)
+        messages.success(
+            request,
+            _("%(name)s can now make one more attempt at “%(quiz)s”.")
+            % {
+                "name": enrollment.application.full_name,
+                "quiz": activity.title if activity else grant.activity_id,
+            },
+        )
+    url = reverse("learning:cohort_progress", args=[cohort.pk])
+    order = request.POST.get("orden", "")[:80]
+    return redirect(f"{url}?{urlencode({'orden': order})}" if order else url)
+
+
 def _when(value: Any) -> str:
     return formats.date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
 
 
 def _score(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
+    """A percentage for a spreadsheet: a decimal point, no useless ".0" (66.7, 50)."""
+    return "" if value is None else f"{value.normalize():f}"
 
 
 @login_required(login_url=STAFF_LOGIN)
@@ -499,7 +559,7 @@ def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
             [
                 roster.guard_cell(e.application.reference),
                 roster.guard_cell(e.application.listed_name),
-                p.percent_done,
+                _score(p.percent_done),
                 p.lessons_done,
                 p.lessons_total,
                 *[_score(p.quiz_scores.get(q.activity_id)) for q in quizzes],

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from yachay.accounts.models import Role
 from yachay.accounts.services import user_create
 from yachay.cohorts.models import Enrollment
-from yachay.core import ubigeo
+from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
 from yachay.intake.models import Application
@@ -388,7 +388,7 @@ def _check_answerable(offer: Offer, *, user: Any = None) -> None:
     if offer.state == Offer.State.EXPIRED or offer.expires_at <= timezone.now():
         raise OfferRefused(
             _("This offer expired on %(d)s; the place went to the waiting list.")
-            % {"d": timezone.localtime(offer.expires_at).strftime("%d/%m/%Y %H:%M")}
+            % {"d": dates.day_time(offer.expires_at)}
         )
 
 

@@ -45,10 +45,10 @@ def send_run_offers(*, run_id: int) -> int:
 
 
 @task()
-def send_login_link(*, user_id: int) -> None:
+def send_login_link(*, user_id: int, next_url: str = "") -> None:
     from yachay.accounts import services
 
-    services.login_link_send(user_id=user_id)
+    services.login_link_send(user_id=user_id, next_url=next_url)
 
 
 @task()

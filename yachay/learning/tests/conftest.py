@@ -36,6 +36,26 @@ HALF = {"s1": "a", "t1": False}  # 50 %
 WRONG = {"s1": "b", "t1": False}  # 0 %
 
 
+def some_answers(course: Course, quiz_id: str) -> dict[str, object]:
+    """An answer to every question of a quiz of the course's current version (the first
+    option, true, 1, a word, the items in order): every question must be answered."""
+    from yachay.learning.selectors import current_activity
+
+    activity = current_activity(course, quiz_id)
+    assert activity is not None
+    answers: dict[str, object] = {}
+    for q in activity.as_quiz().questions:
+        answers[q.id] = {
+            "single": q.options[0].id if q.options else None,
+            "multiple": [q.options[0].id] if q.options else None,
+            "true_false": True,
+            "numeric": 1,
+            "text": "algo",
+            "ordering": [i.id for i in q.items],
+        }[q.type]
+    return answers
+
+
 def lesson_md(lesson_id: str, title: str | None = None, body: str = "Texto de la lección.") -> str:
     return (
         f"---\nid: {lesson_id}\ntitle: {title or 'Lección ' + lesson_id}\nminutes: 5\n---\n{body}\n"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page
 
 from yachay.accounts.models import User
@@ -164,3 +166,99 @@ def test_a_learner_on_a_phone_reads_fails_retries_and_passes_without_javascript(
         staff.locator("table.progress thead a[href='?orden=-percent']").click()
         assert "Yupanqui" in rows.first.inner_text()  # the one who did something, first
         shot(staff, f"{size}-learning-cohort-progress", learner_page=False)
+
+
+def test_a_learner_signs_in_with_the_emailed_link_and_an_instructor_gives_another_attempt(
+    open_session: OpenSession,  # noqa: F811
+    live: Live,
+    demo: Course,
+    users: dict[str, User],
+) -> None:
+    """The whole learner journey from the sign-in email: Mi aprendizaje, a lesson marked as
+    read, an empty quiz sent by mistake (nothing recorded), three failed attempts, the
+    message that says what to do, the instructor's extra attempt, and a pass."""
+    learner = live.learners[0]
+    learner.email = "yupanqui@example.pe"
+    learner.save()
+    phone = open_session(java_script_enabled=False, **PHONE).page
+    phone.goto("/entrar/")
+    phone.locator('input[name="email"]').fill(learner.email)
+    phone.locator("main form button").click()
+    phone.wait_for_load_state()
+    assert phone.locator("main [role=status]").is_visible()
+    sent = [m for m in mail.outbox if m.to == [learner.email] and "/entrar/" in str(m.body)]
+    assert len(sent) == 1
+    link = re.search(r"https?://\S+/entrar/\S+", str(sent[0].body))
+    assert link
+    parts = urlsplit(link.group(0))
+    phone.goto(parts.path)
+    shot(phone, "phone-learning-sign-in-link")
+    phone.locator("main form button").click()  # "Entrar": the link is spent
+    phone.wait_for_load_state()
+    assert phone.url.endswith("/mi-cuenta/")
+
+    phone.goto("/aprender/")
+    assert phone.locator("h1").inner_text() == "Mi aprendizaje"
+    phone.locator("main section a.btn").click()  # "Empezar": the first lesson
+    phone.locator("main form button").click()  # mark as read and continue
+    assert phone.locator("p.ok[role=status]").is_visible()
+    assert LessonProgress.objects.filter(user=learner).count() == 1
+
+    phone.goto(QUIZ)
+    phone.locator("main form button").click()  # nothing ticked
+    phone.wait_for_load_state()
+    alert = phone.locator("main [role=alert]").first.inner_text()
+    assert "No se registró nada y no se usó ningún intento" in alert
+    assert phone.locator("fieldset .err").count() == 6
+    assert "Intentos usados: 0 de 3." in phone.locator("main").inner_text()
+    assert QuizAttempt.objects.filter(user=learner).count() == 0
+    shot(phone, "phone-learning-quiz-empty")
+
+    for attempt in range(1, 4):
+        phone.goto(QUIZ)
+        if attempt == 1:
+            shot(phone, "phone-learning-quiz-before")
+        answer(phone, WRONG)
+        assert phone.url.endswith(f"{QUIZ}resultado/")
+        if attempt == 1:
+            shot(phone, "phone-learning-quiz-result")
+    out = phone.locator("main").inner_text()
+    assert "Usaste todos tus intentos (3) sin llegar a 70 %" in out
+    assert "pide a tu instructora o instructor otro intento" in out
+    shot(phone, "phone-learning-quiz-out-of-attempts")
+    phone.goto("/aprender/")
+    assert "Usaste todos tus intentos (3) en «" in phone.locator("main").inner_text()
+    headings_in_order(phone)
+    shot(phone, "phone-learning-home-out-of-attempts")
+    phone.goto(QUIZ)
+    assert phone.locator("main form.qz").count() == 0
+    shot(phone, "phone-learning-quiz-no-attempts")
+
+    desktop = signed_in(open_session, learner, **DESKTOP)
+    for path, name in [("/aprender/", "home-out-of-attempts"), (QUIZ, "quiz-no-attempts"),
+                       (f"{QUIZ}resultado/", "quiz-result-out-of-attempts")]:  # fmt: skip
+        desktop.goto(path)
+        shot(desktop, f"desktop-learning-{name}")
+
+    staff = signed_in(open_session, users["instructor"], **DESKTOP)
+    staff.goto(f"/cohortes/{live.cohort.pk}/progreso/")
+    button = staff.locator("table.progress form button")
+    assert button.count() == 1 and "Yupanqui Ñahui" in (button.text_content() or "")
+    shot(staff, "desktop-learning-cohort-progress-out-of-attempts", learner_page=False)
+    button.click()
+    staff.wait_for_load_state()
+    assert "ya puede hacer un intento más" in staff.locator("main").inner_text()
+    assert staff.locator("table.progress form button").count() == 0
+    shot(staff, "desktop-learning-cohort-progress-attempt-given", learner_page=False)
+
+    phone.goto(QUIZ)
+    assert "Intentos usados: 3 de 4." in phone.locator("main").inner_text()
+    answer(phone, RIGHT)
+    assert "100 %" in phone.locator("main [role=status]").inner_text()
+    shot(phone, "phone-learning-quiz-passed-after-extra-attempt")
+    assert list(QuizAttempt.objects.filter(user=learner).values_list("number", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+    ]

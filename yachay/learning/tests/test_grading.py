@@ -328,18 +328,18 @@ def test_a_quiz_scores_points_earned_over_points_possible() -> None:
 def test_unanswered_questions_earn_nothing() -> None:
     result = grade_quiz(QUIZ, {"q2": ["ventas", "inventario"]})
 
-    assert result.score_percent == 28.5  # 2 / 7 = 28.57…, rounded down
+    assert result.score_percent == 28.6  # 2 / 7 = 28.57…, to the nearest tenth
     assert not result.results["q1"].answered
 
 
-def test_the_score_is_rounded_down_so_it_never_reaches_a_mark_it_missed() -> None:
+def test_the_score_is_rounded_to_a_tenth_but_never_up_to_a_mark_it_missed() -> None:
     questions = tuple(
         Question(id=f"q{i}", type="true_false", prompt="?", explanation=".", answer=True)
         for i in range(3)
     )
     quiz = Quiz("x", "X", "quiz", 0, questions, "quizzes/x.yaml")
 
-    assert grade_quiz(quiz, {"q0": True, "q1": True}).score_percent == 66.6
+    assert grade_quiz(quiz, {"q0": True, "q1": True}).score_percent == 66.7  # 2 of 3
     assert grade_quiz(quiz, {}).score_percent == 0.0
 
     many = tuple(

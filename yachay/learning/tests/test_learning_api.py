@@ -19,7 +19,7 @@ from yachay.accounts.services import api_key_create
 from yachay.cohorts.models import Enrollment
 from yachay.cohorts.tests.test_cohorts_api import session_client
 from yachay.conftest import bearer
-from yachay.core.actors import SYSTEM
+from yachay.core.actors import SYSTEM, Actor
 from yachay.intake.tests.test_api_schema import CHECKS, ignored_auth
 from yachay.learning import services
 from yachay.learning.models import QuizAttempt
@@ -217,6 +217,45 @@ def test_tampered_and_malformed_answers_are_refused_in_words_and_record_nothing(
         assert response.status_code in (400, 422), (bad, response.status_code)
         assert response.json()
     assert not QuizAttempt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("answers", "first"),
+    [
+        ({}, "s1"),
+        ({"s1": None, "t1": None}, "s1"),
+        ({"s1": "a"}, "t1"),
+        ({"s1": " ", "t1": []}, "s1"),
+    ],
+)
+def test_an_empty_or_half_answered_attempt_is_refused_records_nothing_and_reveals_nothing(
+    learning: Learning, answers: dict[str, Any], first: str
+) -> None:
+    headers = key_for(learning.learner)
+    response = post_json(Client(), ATTEMPTS, {"answers": answers}, **headers)
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "unanswered"
+    assert body["question"] == first and "No se registró nada" in body["detail"]
+    assert not secrets_in(body) and not QuizAttempt.objects.exists()
+    progress = Client().get("/api/v1/courses/mini/progress", **headers).json()
+    q1 = next(a for a in progress["activities"] if a["id"] == "q1")
+    assert q1["attempts_used"] == 0 and q1["attempts_left"] == 2
+    assert post_json(Client(), ATTEMPTS, {"answers": RIGHT}, **headers).json()["number"] == 1
+
+
+def test_an_extra_attempt_given_by_the_instructor_counts_in_the_api(
+    learning: Learning, users: dict[str, User]
+) -> None:
+    headers = key_for(learning.learner)
+    for _ in range(2):
+        assert post_json(Client(), ATTEMPTS, {"answers": HALF}, **headers).status_code == 201
+    instructor = Actor.of_user(users["instructor"])
+    services.quiz_attempt_grant(enrollment=learning.enrollment, course=learning.course,
+                                activity_id="q1", actor=instructor)  # fmt: skip
+    progress = Client().get("/api/v1/courses/mini/progress", **headers).json()
+    assert next(a for a in progress["activities"] if a["id"] == "q1")["attempts_left"] == 1
+    third = post_json(Client(), ATTEMPTS, {"answers": RIGHT}, **headers).json()
+    assert (third["number"], third["attempts_left"], third["passed"]) == (3, 0, True)
 
 
 def test_an_unknown_quiz_or_a_lesson_id_is_a_404(learning: Learning) -> None:

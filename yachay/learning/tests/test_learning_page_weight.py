@@ -14,6 +14,7 @@ from yachay.core.actors import Actor
 from yachay.intake.tests.test_page_weight import BUDGET_BYTES, _wire_weight
 from yachay.learning import services
 from yachay.learning.models import Course
+from yachay.learning.tests.conftest import some_answers
 from yachay.learning.tests.test_pages import (  # noqa: F401  (fixtures)
     DEMO_SLUG,
     Learning,
@@ -45,7 +46,8 @@ def test_every_demo_course_page_weighs_at_most_30_kb_on_first_load(
     quizzes = [p.split("/")[-2] for p in pages if "/cuestionario/" in p]
     assert len(pages) == 22 and len(quizzes) == 7
     for quiz in quizzes:  # a result page for each quiz: every question with its feedback
-        services.quiz_submit(user=learner, course=demo, activity_id=quiz, answers={},
+        services.quiz_submit(user=learner, course=demo, activity_id=quiz,
+                             answers=some_answers(demo, quiz),
                              actor=Actor.of_user(learner))  # fmt: skip
         pages.append(f"/aprender/{DEMO_SLUG}/cuestionario/{quiz}/resultado/")
     weights = {path: assert_light(client, path) for path in pages}

@@ -34,6 +34,7 @@ from yachay.learning.tests.conftest import (
     lesson_md,
     many_modules,
     mini_files,
+    some_answers,
     write_course,
 )
 from yachay.programs.models import Track
@@ -478,14 +479,34 @@ def test_a_right_attempt_passes_and_offers_to_continue(rich: Learning) -> None:
     assert f'href="{QUIZ}">' not in page.split("<h2>")[0]  # 100 %: no "try again"
 
 
-def test_unanswered_questions_earn_nothing_and_are_not_an_error(rich: Learning) -> None:
+def test_an_empty_quiz_form_records_nothing_uses_no_attempt_and_shows_no_answers(
+    rich: Learning,
+) -> None:
     client = signed_in(rich.learner)
-    assert client.post(QUIZ, {"q.one": "a", "_attempt": "1"}).status_code == 302
-    attempt = QuizAttempt.objects.get()
-    assert attempt.answers == {"one": "a"}
-    assert float(attempt.score_percent) == pytest.approx(16.6)
-    page = text_of(client.get(f"{QUIZ}resultado/"))
-    assert page.count('class="mark n"') == 5
+    before = state_counts()
+    r = client.post(QUIZ, {"_attempt": "1", "q.txt": "   "})
+    page = text_of(r)
+    assert r.status_code == 422 and state_counts() == before
+    assert "Responde las preguntas antes de enviar" in page
+    assert "no se usó ningún intento" in page
+    assert page.count("Responde esta pregunta.") == 12  # in the summary and at each question
+    assert "Bien dicho." not in page and "Por qué" not in page  # no feedback, no explanation
+    assert "Intentos usados: 0 de 2." in page
+
+
+def test_a_half_filled_quiz_form_keeps_what_was_typed_and_names_the_missing_questions(
+    rich: Learning,
+) -> None:
+    client = signed_in(rich.learner)
+    before = state_counts()
+    r = client.post(QUIZ, {"q.one": "a", "q.txt": "datos", "_attempt": "1"})
+    page = text_of(r)
+    assert r.status_code == 422 and state_counts() == before
+    assert "Revisa algunas respuestas; todavía no se registró nada" in page
+    assert page.count("Responde esta pregunta.") == 8
+    assert 'value="datos"' in page and 'value="a" checked' in page
+    assert client.post(QUIZ, {**ALL_RIGHT, "_attempt": "1"}).status_code == 302
+    assert QuizAttempt.objects.get().number == 1  # the empty tries used no attempt
 
 
 def test_a_tampered_option_id_is_a_422_page_and_records_nothing(rich: Learning) -> None:
@@ -642,7 +663,7 @@ def test_learner_pages_take_the_same_queries_for_2_or_20_modules_and_1_or_30_lea
         assert few == many, (name, counts)
     # Session and user, course, enrollments, course tracks, then the page's own reads.
     assert {name: few for name, (few, _many) in counts.items()} == {
-        "lesson": 8, "quiz": 7, "result": 9, "outline": 10,
+        "lesson": 8, "quiz": 8, "result": 10, "outline": 11,
     }  # fmt: skip
 
 
@@ -680,8 +701,8 @@ def test_what_the_pages_say_is_missing_is_what_completion_evaluate_says(
     actor = Actor.of_user(learner)
     services.lesson_complete(user=learner, course=demo, activity_id="m1-l1-que-es-la-ia",
                              actor=actor)  # fmt: skip
-    services.quiz_submit(user=learner, course=demo, activity_id="m1-quiz", answers={"q1": "a"},
-                         actor=actor)  # fmt: skip
+    services.quiz_submit(user=learner, course=demo, activity_id="m1-quiz",
+                         answers=some_answers(demo, "m1-quiz"), actor=actor)  # fmt: skip
     enrollment = selectors.may_take(learner, demo)
     outline = selectors.learner_outline(learner, demo)
     assert outline is not None

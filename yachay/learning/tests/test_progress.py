@@ -152,11 +152,21 @@ def test_a_submitted_quiz_is_graded_numbered_and_audited(learning: Learning) -> 
     assert event.changes == {"course": "mini", "quiz": "q1", "number": 1, "score": "50.0"}
 
 
-def test_an_unanswered_question_earns_nothing_and_is_not_stored(learning: Learning) -> None:
-    attempt = submit_quiz(learning, {"s1": "a", "t1": None})
-    assert attempt.answers == {"s1": "a"}
-    assert attempt.score_percent == 50
-    assert attempt.results["t1"]["answered"] is False
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"s1": "a"}, {"s1": "a", "t1": None}, {"s1": "  ", "t1": True}, {"s1": [], "t1": True}],
+)
+def test_an_attempt_with_a_question_unanswered_is_refused_and_uses_no_attempt(
+    learning: Learning, answers: dict[str, object]
+) -> None:
+    error = refused(submit_quiz, lr=learning, answers=answers)
+    assert (error.code, error.status) == ("unanswered", 422)
+    assert error.question == ("t1" if answers.get("s1") == "a" else "s1")
+    assert (
+        QuizAttempt.objects.count() == 0
+        and AuditEvent.objects.filter(action="quiz.submit").count() == 0
+    )
+    assert submit_quiz(learning, RIGHT).number == 1  # the attempt was not spent
 
 
 @pytest.mark.parametrize(
@@ -345,7 +355,7 @@ def test_the_outline_takes_the_same_queries_for_2_or_20_modules(
             services.quiz_submit(user=learner, course=course, activity_id=f"q{i}", answers=HALF,
                                  actor=SYSTEM)  # fmt: skip
         course = Course.objects.get(pk=course.pk)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             outline = selectors.learner_outline(learner, course)
         assert outline is not None and outline.total == 2 * n
 
@@ -410,14 +420,15 @@ def test_cohort_progress_takes_the_same_queries_for_3_or_30_learners(
     for user in learners[:10]:
         services.quiz_submit(user=user, course=course, activity_id="q1", answers=HALF,
                              actor=SYSTEM)  # fmt: skip
-    # Course, activities, lessons, attempts, completions (+ the learners when not given).
-    with django_assert_num_queries(5):
+    # Course, activities, lessons, attempts, extra attempts, completions (+ the learners when
+    # not given).
+    with django_assert_num_queries(6):
         few = selectors.cohort_progress(cohort, learners[:3])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         many = selectors.cohort_progress(cohort, learners)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         everyone = selectors.cohort_progress(cohort)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         summary = selectors.stuck_summary(cohort)
     assert few is not None and len(few.learners) == 3
     assert many is not None and len(many.learners) == 30

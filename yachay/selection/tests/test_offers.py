@@ -223,7 +223,7 @@ def test_the_offer_email_has_an_accept_and_a_decline_link(client: Client, publis
     assert accept and decline
     page = client.get(decline.group(1)).content.decode()
     # the answer the link asked for comes first
-    assert page.index('value="decline"') < page.index('value="accept"')
+    assert page.index('value="decline_confirmed"') < page.index('value="accept"')
     assert Offer.objects.filter(state="pending").count() == 6  # opening a link answers nothing
 
 

@@ -149,7 +149,10 @@ def test_only_a_program_admin_reaches_selection_pages(
     assert client.get(f"/programa/seleccion/{run.pk}/").status_code == 302  # sign in first
     client.force_login(users[role])
     assert client.get(f"/programa/seleccion/{run.pk}/").status_code == 403
-    assert client.post(f"/programa/seleccion/{run.pk}/", {"confirm": closed_call.slug}).status_code == 403
+    assert (
+        client.post(f"/programa/seleccion/{run.pk}/", {"confirm": closed_call.slug}).status_code
+        == 403
+    )
     assert client.post(f"/programa/convocatorias/{closed_call.slug}/seleccion/").status_code == 403
     assert SelectionRun.objects.get(pk=run.pk).state == "dry_run"
 

@@ -245,11 +245,11 @@ def seconds_text(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     digits = 1 if seconds >= 1 else 2
-    return f"{formats.number_format(round(seconds, digits), digits)} s"
+    return f"{formats.number_format(round(seconds, digits), digits)}\u00a0s"
 
 
 def percent_text(value: float) -> str:
-    return f"{formats.number_format(round(value, 1), 1)} %"
+    return f"{formats.number_format(round(value, 1), 1)}\u00a0%"
 
 
 def people_text(n: int) -> str:
@@ -322,7 +322,7 @@ def target_line(row: dict[str, Any], admit_count: int) -> TargetLine:
     )
     amount = formats.number_format(target.amount.normalize(), force_grouping=True)
     if target.measure == Target.Measure.SHARE:
-        wanted = f"{target.get_kind_display()} {amount} %"
+        wanted = f"{target.get_kind_display()} {amount}\u00a0%"
     else:
         wanted = _("%(kind)s %(n)s people") % {"kind": target.get_kind_display(), "n": amount}
     admitted = int(row["admitted"])

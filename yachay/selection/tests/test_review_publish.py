@@ -81,7 +81,7 @@ def test_the_dry_run_button_leads_to_the_review_page_in_words(
     run = SelectionRun.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/programa/seleccion/{run.pk}/"
     html = admin_client.get(r["Location"]).content.decode()
-    assert "Mujer" in html and "al menos 50 %" in html and "66,7 % (4 personas)" in html
+    assert "Mujer" in html and "al menos 50\u00a0%" in html and "66,7\u00a0% (4 personas)" in html
     assert "Cusco" in html and "Lima" in html  # department names, not INEI codes
     assert 'id="counts"' in html and ">6</strong>serán admitidas" in html.replace("\n", "")
     assert "6</strong>correos con la oferta" in html
@@ -98,7 +98,7 @@ def test_the_review_compares_with_the_previous_dry_run(
     SelectionPolicy.objects.filter(call=closed_call).update(seed="otra")
     second = selection_dry_run(call=closed_call, actor=SYSTEM)
     html = admin_client.get(f"/programa/seleccion/{second.pk}/").content.decode()
-    assert f"Comparada con la simulación n.º {first.pk}" in html
+    assert f"Comparada con la simulación n.º\u00a0{first.pk}" in html
     assert 'id="comparison"' in html
 
 

@@ -255,7 +255,7 @@ def test_the_admin_shows_the_run_in_words_and_cannot_publish_in_bulk(
     run = selection_dry_run(call=closed_call, actor=SYSTEM)
     client.force_login(users["admin"])
     html = client.get(f"/admin/selection/selectionrun/{run.pk}/change/").content.decode()
-    assert "<table>" in html and "al menos 50 %" in html and "resto del Perú" in html
+    assert "<table>" in html and "al menos 50\u00a0%" in html and "resto del Perú" in html
     assert f"/programa/seleccion/{run.pk}/" in html  # the way to review and publish
     for internal in ("optimal", "strict", "user:", '"kind"', "Gender", "FULL NAME"):
         assert internal not in html, internal

@@ -313,6 +313,9 @@ def test_an_admin_sets_the_policy_with_one_field_per_criterion(
     }  # fmt: skip
     r = client.post(f"/admin/programs/call/{call.pk}/change/", data)
     assert r.status_code == 302, r.content.decode()[:3000]
+    # The admin's message reads well in Spanish whatever the model's gender.
+    message = client.get(r["Location"]).content.decode()
+    assert "Se guardaron los cambios de" in message and "El convocatoria" not in message
     policy = SelectionPolicy.objects.get(call=call)
     assert policy.weights == {"woman_led": 5, "outside_lima": 2}
     assert policy.seed == "sorteo público 2027"

@@ -23,6 +23,7 @@ from yachay.selection.selectors import (
     run_status_text,
     seconds_text,
     shortfall_text,
+    spanish_key,
     target_line,
 )
 
@@ -179,7 +180,9 @@ class SelectionRunAdmin(ReadOnlyProgramAdmin):
             "{}: {} / {}",
             (
                 (names.get(d, d), c["eligible"], c["admitted"])
-                for d, c in sorted(run.departments.items(), key=lambda kv: names.get(kv[0], kv[0]))
+                for d, c in sorted(
+                    run.departments.items(), key=lambda kv: spanish_key(names.get(kv[0], kv[0]))
+                )
             ),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -252,6 +253,12 @@ def percent_text(value: float) -> str:
     return f"{formats.number_format(round(value, 1), 1)}\u00a0%"
 
 
+def spanish_key(name: str) -> str:
+    """Sort key that puts Áncash with the A's (accents do not move a name to the end)."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
 def people_text(n: int) -> str:
     return formats.number_format(n, 0, force_grouping=True)
 
@@ -310,6 +317,17 @@ class RunReview:
     departments: list[tuple[str, str, str]]  # name, eligible, admitted
     ineligible_rules: list[tuple[str, str]]  # rule in words, how many
     previous: Comparison | None
+
+    @property
+    def figures(self) -> dict[str, str]:
+        """The counts as a Peruvian reader writes them: "1 000"."""
+        counts = {
+            "admitted": self.admitted,
+            "waitlisted": self.waitlisted,
+            "ineligible": self.ineligible,
+            "emails": self.emails,
+        }
+        return {k: people_text(v) for k, v in counts.items()}
 
 
 def target_line(row: dict[str, Any], admit_count: int) -> TargetLine:
@@ -412,7 +430,7 @@ def run_review(run: SelectionRun) -> RunReview:
                 )
                 for code, c in (run.departments or {}).items()
             ),
-            key=lambda row: row[0],
+            key=lambda row: spanish_key(row[0]),
         ),
         ineligible_rules=[
             (str(RULE_LABELS.get(code, code)), people_text(n)) for code, n in counts.most_common()

@@ -90,10 +90,13 @@ def call_selection(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Dry run ready. Review it before publishing."))
             return redirect("selection:run", run_id=run.pk)
     policy = SelectionPolicy.objects.filter(call=call).first()
+    applications = Application.objects.filter(call=call).count()
     context = {
         "call": call,
         "state": call.state(),
-        "applications": Application.objects.filter(call=call).count(),
+        "applications": applications,
+        "applications_text": selectors.people_text(applications),
+        "seats_text": selectors.people_text(call.seats),
         "policy": policy,
         "policy_rows": selectors.policy_text(
             {"kind": policy.kind, "weights": policy.weights, "offer_days": policy.offer_days},

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
+from yachay.core.choices import DepartmentGroup, Gender, Segment
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
@@ -194,15 +195,30 @@ class DecisionAdmin(ReadOnlyProgramAdmin):
     list_select_related = ("application",)
     search_fields = ("application__reference",)
     ordering = ("outcome", "position")
-    readonly_fields = (
+    # The copied group codes (gender, department…) are for promotion's queries, not people.
+    fields = readonly_fields = (
         "run",
         "application",
         "outcome",
         "position",
         "priority",
+        "groups",
         "rules_words",
         "decided_at",
     )
+
+    @admin.display(description=_("groups the targets count"))
+    def groups(self, decision: Decision) -> str:
+        if not decision.gender:
+            return "—"
+        departments = ubigeo.places().departments
+        words = [
+            str(dict(Gender.choices).get(decision.gender, decision.gender)),
+            str(dict(DepartmentGroup.choices).get(decision.department_group, "")),
+            departments.get(decision.department, decision.department),
+            str(dict(Segment.choices).get(decision.segment, decision.segment)),
+        ]
+        return " · ".join(w for w in words if w)
 
     @admin.display(description=_("rules failed"))
     def rules_words(self, decision: Decision) -> str:

@@ -163,3 +163,20 @@ def test_the_call_admin_links_to_its_selection(
 ) -> None:
     html = admin_client.get(f"/admin/programs/call/{closed_call.pk}/change/").content.decode()
     assert f"/programa/convocatorias/{closed_call.slug}/seleccion/" in html
+
+
+def test_a_decision_in_the_admin_reads_in_words(
+    admin_client: Client,
+    closed_call: Call,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from yachay.selection.services import selection_publish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        selection_publish(run=selection_dry_run(call=closed_call, actor=SYSTEM), actor=SYSTEM)
+    decision = Decision.objects.filter(application__gender="male").first()
+    assert decision is not None
+    html = admin_client.get(f"/admin/selection/decision/{decision.pk}/change/").content.decode()
+    assert "hombre" in html
+    for english in ("Gender", "Department group", ">male<", ">rest<"):
+        assert english not in html, english

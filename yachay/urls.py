@@ -4,7 +4,6 @@ from django.views.i18n import set_language
 
 from yachay.api import api
 from yachay.core import views as core_views
-from yachay.selection import views as selection_views
 
 admin.site.site_header = "Yachay"
 admin.site.site_title = "Yachay"
@@ -14,7 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("lugares/<str:code>.json", core_views.places, name="places"),
-    path("ofertas/<str:token>/", selection_views.offer, name="offer"),
+    path("", include("yachay.selection.urls")),
     path("privacidad/", core_views.privacy, name="privacy"),
     path("ayuda/", core_views.help_page, name="help"),
     path("accesibilidad/", core_views.accessibility, name="accessibility"),

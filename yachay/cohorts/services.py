@@ -21,6 +21,8 @@ from yachay.core.choices import Modality, Schedule, slot_label
 from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
 from yachay.core.services import audit_event, audit_record
+from yachay.intake.models import Application
+from yachay.intake.services import applications_status_set
 from yachay.programs.models import Call
 from yachay.programs.selectors import track_for_segment
 
@@ -122,6 +124,15 @@ def cohorts_assign(*, call: Call, actor: Actor, reoptimise: bool = False) -> Ass
         changed, ["cohort", "status", "status_changed_at"], batch_size=2000
     )
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+    # The application follows: placed in a cohort is "enrolled"; taken out, back to "accepted".
+    for status, apps in (
+        (Application.Status.ENROLLED, [e.application_id for e in changed if e.cohort_id]),
+        (Application.Status.ACCEPTED, [e.application_id for e in changed if not e.cohort_id]),
+    ):
+        if apps:
+            applications_status_set(
+                application_ids=apps, status=status, actor=actor, reason="cohorts.assign", call=call
+            )
     placed_ids = [e.pk for e in changed if e.cohort_id is not None]
     if placed_ids:
         from yachay.cohorts.tasks import send_cohort_emails
@@ -468,7 +479,8 @@ def cohorts_create_from_plan(
             cohort = Cohort(
                 call=call,
                 track=track,
-                name=f"{track.name} · {where} · {slot} {taken + i + 1}",
+                # Without the track: every page shows the track next to the cohort's name.
+                name=f"{where} · {slot} {taken + i + 1}",
                 modality=row.modality,
                 department=row.department or "",
                 slot=row.slot,

@@ -56,6 +56,10 @@ class ApplicationAdmin(ReadOnlyProgramAdmin):
         explanation = explain(obj)
         return " ".join([explanation.text, *explanation.reasons])
 
+    @admin.display(description=_("full name"), ordering="paternal_surname")
+    def full_name(self, obj: Application) -> str:
+        return obj.full_name
+
     @admin.display(description=_("department"))
     def department_name(self, obj: Application) -> str:
         return ubigeo.places().departments.get(obj.department, obj.department)

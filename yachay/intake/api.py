@@ -51,6 +51,7 @@ def _out(app: Application) -> dict[str, Any]:
         "submitted_at": app.created_at,
         "decision": explanation.outcome,
         "position": explanation.position,
+        "offer_expires_at": explanation.offer_expires_at,
         "explanation": explanation.text,
         "reasons": explanation.reasons,
     }
@@ -218,7 +219,7 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
     app = (
         selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
         .filter(reference=reference.upper()[:20])
-        .select_related("call", "decision__run")
+        .select_related("call", "decision__run", "decision__offer")
         .first()
     )
     if app is None:

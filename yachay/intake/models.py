@@ -18,7 +18,23 @@ class Application(models.Model):
     (selection, cohorts) read it and never edit what the person declared."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
+        """Where the application stands, from receipt to a place in a cohort.
+
+        Intake writes ``submitted``; the later steps move it forward through
+        ``intake.services.applications_status_set`` (selection publishes, offers are
+        answered or expire, learners are placed), in the same transaction as the change.
+        Eligibility is only final when a selection is published, so there is no
+        separate "eligible" step: an eligible application is admitted or waitlisted.
+        """
+
+        SUBMITTED = "submitted", _("received")
+        INELIGIBLE = "ineligible", _("not eligible")
+        ADMITTED = "admitted", _("admitted, offer pending")
+        WAITLISTED = "waitlisted", _("on the waiting list")
+        ACCEPTED = "accepted", _("accepted the place")
+        DECLINED = "declined", _("declined the place")
+        EXPIRED = "expired", _("offer expired")
+        ENROLLED = "enrolled", _("enrolled in a cohort")
 
     class Source(models.TextChoices):
         WEB = "web", _("web form")
@@ -29,7 +45,11 @@ class Application(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=10, unique=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.SUBMITTED,
+        db_index=True,
     )
     source = models.CharField(_("source"), max_length=3, choices=Source.choices)
     api_key = models.ForeignKey(

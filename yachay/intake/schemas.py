@@ -44,11 +44,28 @@ class ApplicationIn(Schema):
 
 class ApplicationOut(Schema):
     reference: str = Field(examples=["YCH-7KQ3M9"])
-    status: str
+    status: Literal[
+        "submitted",
+        "ineligible",
+        "admitted",
+        "waitlisted",
+        "accepted",
+        "declined",
+        "expired",
+        "enrolled",
+    ] = Field(description="where the application stands: it follows the offer and enrollment")
     call: str
     submitted_at: dt.datetime
-    decision: Literal["pending", "admitted", "waitlisted", "ineligible"] = Field(
-        description="pending until the call's selection is published"
+    decision: Literal[
+        "pending", "ineligible", "waitlisted", "admitted", "accepted", "declined", "expired",
+        "enrolled",
+    ] = Field(
+        description="pending until the call's selection is published; then the decision as "
+        "it stands now: an admitted applicant who declined or let the offer expire is "
+        "declined or expired, never admitted"
+    )  # fmt: skip
+    offer_expires_at: dt.datetime | None = Field(
+        None, description="when admitted: the deadline to accept or decline the offer"
     )
     position: int | None = Field(None, description="waiting-list position, when waitlisted")
     explanation: str = Field(description="the decision in words, in the request's language")

@@ -26,7 +26,7 @@ def application_for_status(call: Call, *, dni: str, reference: str) -> Applicati
     """Both must match: the reference alone is not enough to read a status."""
     return (
         Application.objects.filter(call=call, dni=dni, reference=reference.upper())
-        .select_related("call", "decision__run")
+        .select_related("call", "decision__run", "decision__offer")
         .first()
     )
 

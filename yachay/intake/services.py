@@ -4,11 +4,13 @@ import functools
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -99,6 +101,58 @@ def application_submit(
         transaction.on_commit(functools.partial(_send_confirmation_safely, app))
         return app
     raise AssertionError("unreachable")
+
+
+def applications_status_set(
+    *,
+    application_ids: Iterable[int] | QuerySet[Any],
+    status: str,
+    actor: Actor,
+    reason: str,
+    call: Call | None = None,
+) -> int:
+    """Move applications to ``status`` (the later steps call this, in their transaction).
+
+    ``application_ids`` may be a queryset of ids (``values("application_id")``): it is
+    then a subquery, with no limit on how many.
+
+    One audit row per application, with old and new status; for a whole published
+    selection (``call`` given), one row on the call with the count instead, so that
+    publishing 80,000 decisions does not write 80,000 audit rows. Returns how many changed.
+    """
+    if status not in Application.Status.values:
+        raise ValueError(f"unknown application status {status!r}")
+    if isinstance(application_ids, QuerySet):
+        chunks: list[Any] = [application_ids]
+    else:
+        ids = list(application_ids)  # in chunks: SQLite limits a query's parameters
+        chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
+    if call is not None:
+        changed = sum(
+            Application.objects.filter(pk__in=chunk).exclude(status=status).update(status=status)
+            for chunk in chunks
+        )
+        if changed:
+            audit_record(
+                actor=actor,
+                action="application.status",
+                obj=call,
+                changes={"status": [None, status], "applications": changed, "reason": reason},
+            )
+        return changed
+    changed = 0
+    qs = Application.objects.filter(pk__in=chunks[0] if chunks else []).exclude(status=status)
+    for app in qs.only("pk", "status"):
+        old = app.status
+        Application.objects.filter(pk=app.pk).update(status=status)
+        audit_record(
+            actor=actor,
+            action="application.status",
+            obj=app,
+            changes={"status": [old, status], "reason": reason},
+        )
+        changed += 1
+    return changed
 
 
 def _send_confirmation_safely(app: Application) -> None:

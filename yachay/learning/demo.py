@@ -21,9 +21,11 @@ from yachay.accounts.models import Role, User
 from yachay.accounts.services import user_create
 from yachay.cohorts.models import Cohort, Enrollment, Session
 from yachay.core.actors import SYSTEM, Actor
+from yachay.core.choices import Schedule
 from yachay.core.services import audit_record
 from yachay.intake.demo import INSTRUCTOR_USERNAME
 from yachay.intake.models import Application
+from yachay.intake.services import applications_status_set
 from yachay.learning.services import course_import
 from yachay.programs.models import Call
 
@@ -46,6 +48,16 @@ class Classroom:
     cohorts: list[Cohort]
     learners: list[User]
     instructor: User
+
+
+def slot_at(moment: dt.datetime) -> str:
+    """The schedule slot a session starting at ``moment`` (Lima time) belongs to."""
+    hour = timezone.localtime(moment).hour
+    if 6 <= hour < 12:
+        return Schedule.MORNING
+    if 12 <= hour < 18:
+        return Schedule.AFTERNOON
+    return Schedule.EVENING
 
 
 def weekly_sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
@@ -77,18 +89,22 @@ def demo_classroom_load(
         today = timezone.localdate(now)
         common = {"call": call, "track": track, "capacity": 30, "starts_on": today,
                   "ends_on": today + dt.timedelta(weeks=6)}  # fmt: skip
+        # The first sessions are under way now: the cohorts meet at the slot of this hour,
+        # so an afternoon cohort's sessions are in the afternoon whenever the demo is loaded.
+        start = now - dt.timedelta(minutes=10)
+        slot = slot_at(start)
+        label = str(Schedule(slot).label)
         cusco = Cohort.objects.create(
-            name="IA para tu negocio · Cusco · tarde 1", modality=Cohort.Modality.IN_PERSON,
-            department="08", venue="CITE Cusco, Av. de la Cultura 1020", slot="afternoon",
+            name=f"Cusco · {label} 1", modality=Cohort.Modality.IN_PERSON,
+            department="08", venue="CITE Cusco, Av. de la Cultura 1020", slot=slot,
             **common,
         )  # fmt: skip
         online = Cohort.objects.create(
-            name="IA para tu negocio · Virtual · noche 1", modality=Cohort.Modality.VIRTUAL,
-            slot="evening", **common,
+            name=f"Virtual · {label} 1", modality=Cohort.Modality.VIRTUAL,
+            slot=slot, **common,
         )  # fmt: skip
         for cohort in (cusco, online):
             cohort.instructors.add(instructor)
-        start = now - dt.timedelta(minutes=10)
         Session.objects.bulk_create(weekly_sessions(cusco, start) + weekly_sessions(online, start))
 
         audience = track.audience or []
@@ -111,6 +127,15 @@ def demo_classroom_load(
                     status=Enrollment.Status.ACTIVE, status_changed_at=now,
                 )  # fmt: skip
                 learners.append(user)
+        applications_status_set(
+            application_ids=[
+                e.application_id for e in Enrollment.objects.filter(user__in=learners)
+            ],
+            status=Application.Status.ENROLLED,
+            actor=actor,
+            reason="demo.classroom",
+            call=call,
+        )
         audit_record(
             actor=actor,
             action="demo.classroom",

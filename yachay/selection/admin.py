@@ -1,38 +1,60 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.admin import ReadOnlyProgramAdmin
+from yachay.core import ubigeo
 from yachay.core.actors import Actor
+from yachay.core.choices import DepartmentGroup, Gender, Segment
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
-from yachay.selection.selectors import shortfall_text, target_description
+from yachay.selection.selectors import (
+    RULE_LABELS,
+    policy_text,
+    run_status_text,
+    seconds_text,
+    shortfall_text,
+    spanish_key,
+    target_line,
+)
 
 
-class PolicyForm(forms.ModelForm):
+class _PolicyFormBase(forms.ModelForm):
     """One number field per score criterion instead of raw JSON."""
 
     class Meta:
         model = SelectionPolicy
         fields = ("kind", "seed", "mode", "offer_days")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        weights = (self.instance.weights if self.instance.pk else None) or {}
-        for code, label in CRITERIA.items():
-            self.fields[f"w_{code}"] = forms.IntegerField(
-                label=format_html("{} — {}", _("weight"), label),
-                min_value=0,
-                max_value=100,
-                initial=weights.get(code, 0),
-                required=False,
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        weights = self.instance.weights or {}
+        for code in CRITERIA:
+            self.initial.setdefault(f"w_{code}", weights.get(code, 0))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        weights = {c: data.get(f"w_{c}") or 0 for c in CRITERIA}
+        if data.get("kind") == SelectionPolicy.Kind.SCORE and not any(weights.values()):
+            raise forms.ValidationError(
+                _(
+                    "The priority is a score from weighted criteria: give a weight to at least "
+                    "one criterion, or choose the lottery. With no weight every applicant has "
+                    "the same priority."
+                ),
+                code="no_weights",
             )
+        return data
 
     def save(self, commit: bool = True) -> SelectionPolicy:
         self.instance.weights = {
@@ -43,6 +65,23 @@ class PolicyForm(forms.ModelForm):
         return super().save(commit)
 
 
+# Declared on the class (not added in __init__), so that the admin renders and saves them.
+PolicyForm = type(
+    "PolicyForm",
+    (_PolicyFormBase,),
+    {
+        f"w_{code}": forms.IntegerField(
+            label=format_lazy("{}: {}", _("Weight"), label),
+            min_value=0,
+            max_value=100,
+            required=False,
+            help_text=_("0 = does not count. Points added to the priority of who meets it."),
+        )
+        for code, label in CRITERIA.items()
+    },
+)
+
+
 class PolicyInline(admin.StackedInline):
     model = SelectionPolicy
     form = PolicyForm
@@ -51,54 +90,53 @@ class PolicyInline(admin.StackedInline):
     max_num = 1
 
 
-def target_table(run: SelectionRun) -> str:
-    rows = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                target_description(r),
-                r["bound"],
-                r["eligible"],
-                r["admitted"],
-                _("yes")
-                if r["met"]
-                else format_html("<strong>{} {}</strong>", _("short by"), r["shortfall"]),
-            )
-            for r in run.targets
-        ),
-    )
-    head = format_html(
-        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        _("target"), _("bound"), _("eligible"), _("admitted"), _("met"),
-    )  # fmt: skip
-    return format_html("<table>{}{}</table>", head, rows)
-
-
 @admin.register(SelectionRun)
 class SelectionRunAdmin(ReadOnlyProgramAdmin):
+    """Runs are read here; they are reviewed and published on the run's own page."""
+
     list_display = (
-        "id",
-        "call",
-        "state",
-        "status",
-        "admitted_count",
-        "total_shortfall",
-        "created_at",
-    )
+        "id", "call", "state", "status_words", "admitted_count", "total_shortfall", "created_at",
+    )  # fmt: skip
     list_filter = ("state", "call")
-    actions = ["publish"]
     fields = (
-        "call", "state", "status", "error", "seed", "mode", "policy", "objective",
-        "total_shortfall", "target_table_html", "shortfall_list", "department_table",
-        "decisions_hash", "inputs_hash", "solver", "solve_seconds", "actor_label",
-        "created_at", "published_at",
+        "review_link", "call", "state", "status_words", "error", "seed", "policy_words",
+        "objective", "total_shortfall", "target_table_html", "shortfall_list",
+        "department_table", "seconds", "started_by", "created_at", "published_at",
+        "decisions_hash", "inputs_hash",
     )  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SelectionRun]:
         # The stored inputs and decision lists are large: not needed for the list.
-        return super().get_queryset(request).defer("problem")
+        return super().get_queryset(request).defer("problem").select_related("created_by")
+
+    @admin.display(description=_("review"))
+    def review_link(self, run: SelectionRun) -> str:
+        label = (
+            _("Review and publish")
+            if run.state == SelectionRun.State.DRY_RUN
+            else _("Open the run's page")
+        )
+        return format_html(
+            '<a class="button" href="{}">{}</a>', reverse("selection:run", args=[run.pk]), label
+        )
+
+    @admin.display(description=_("result"))
+    def status_words(self, run: SelectionRun) -> str:
+        return run_status_text(run)
+
+    @admin.display(description=_("policy"))
+    def policy_words(self, run: SelectionRun) -> str:
+        return format_html_join("", "<p>{}: {}</p>", policy_text(run.policy or {}, run.mode)) or "—"
+
+    @admin.display(description=_("solve time"))
+    def seconds(self, run: SelectionRun) -> str:
+        return seconds_text(run.solve_seconds)
+
+    @admin.display(description=_("started by"))
+    def started_by(self, run: SelectionRun) -> str:
+        user = run.created_by
+        return (user.get_full_name() or user.get_username()) if user else str(_("the system"))
 
     @admin.display(description=_("admitted"))
     def admitted_count(self, run: SelectionRun) -> int:
@@ -106,7 +144,29 @@ class SelectionRunAdmin(ReadOnlyProgramAdmin):
 
     @admin.display(description=_("target table"))
     def target_table_html(self, run: SelectionRun) -> str:
-        return target_table(run)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.group,
+                    line.wanted,
+                    line.eligible,
+                    line.achieved,
+                    _("met")
+                    if line.met
+                    else format_html(
+                        "<strong>{}</strong>", _("short by %(n)s") % {"n": line.shortfall}
+                    ),
+                )
+                for line in (target_line(r, run.admit_count) for r in run.targets)
+            ),
+        )
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("group"), _("target"), _("eligible"), _("achieved"), _("met"),
+        )  # fmt: skip
+        return format_html("<table>{}{}</table>", head, rows)
 
     @admin.display(description=_("cannot be met"))
     def shortfall_list(self, run: SelectionRun) -> str:
@@ -115,26 +175,16 @@ class SelectionRunAdmin(ReadOnlyProgramAdmin):
 
     @admin.display(description=_("per department (eligible / admitted)"))
     def department_table(self, run: SelectionRun) -> str:
+        names = ubigeo.places().departments
         return format_html_join(
-            ", ",
-            "{}: {}/{}",
-            ((d, c["eligible"], c["admitted"]) for d, c in sorted(run.departments.items())),
-        )
-
-    @admin.action(description=_("Publish the selected dry run"))
-    def publish(self, request: HttpRequest, queryset: QuerySet[SelectionRun]) -> None:
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one dry run to publish."), messages.ERROR)
-            return
-        try:
-            run = services.selection_publish(run=queryset.get(), actor=Actor.of_user(request.user))  # type: ignore[arg-type]
-        except services.SelectionRefused as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
-        self.message_user(
-            request,
-            _("Published: %(n)d decisions written.") % {"n": run.decisions.count()},
-            messages.SUCCESS,
+            "; ",
+            "{}: {} / {}",
+            (
+                (names.get(d, d), c["eligible"], c["admitted"])
+                for d, c in sorted(
+                    run.departments.items(), key=lambda kv: spanish_key(names.get(kv[0], kv[0]))
+                )
+            ),
         )
 
 
@@ -145,15 +195,34 @@ class DecisionAdmin(ReadOnlyProgramAdmin):
     list_select_related = ("application",)
     search_fields = ("application__reference",)
     ordering = ("outcome", "position")
-    readonly_fields = (
+    # The copied group codes (gender, department…) are for promotion's queries, not people.
+    fields = readonly_fields = (
         "run",
         "application",
         "outcome",
         "position",
         "priority",
-        "rules",
+        "groups",
+        "rules_words",
         "decided_at",
     )
+
+    @admin.display(description=_("groups the targets count"))
+    def groups(self, decision: Decision) -> str:
+        if not decision.gender:
+            return "—"
+        departments = ubigeo.places().departments
+        words = [
+            str(dict(Gender.choices).get(decision.gender, decision.gender)),
+            str(dict(DepartmentGroup.choices).get(decision.department_group, "")),
+            departments.get(decision.department, decision.department),
+            str(dict(Segment.choices).get(decision.segment, decision.segment)),
+        ]
+        return " · ".join(w for w in words if w)
+
+    @admin.display(description=_("rules failed"))
+    def rules_words(self, decision: Decision) -> str:
+        return "; ".join(str(RULE_LABELS.get(code, code)) for code in decision.rules) or "—"
 
 
 @admin.action(description=_("Run selection (dry run) for the selected call"))
@@ -167,10 +236,10 @@ def dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
         modeladmin.message_user(
             request,
             format_html(
-                '{}: <a href="../../selection/selectionrun/{}/change/">{}</a>',
+                '{}: <a href="{}">{}</a>',
                 call,
-                run.pk,
-                _("dry run %(id)s: %(status)s") % {"id": run.pk, "status": run.status or run.state},
+                reverse("selection:run", args=[run.pk]),
+                _("dry run no. %(id)s ready: review it before publishing") % {"id": run.pk},
             ),
             messages.SUCCESS,
         )

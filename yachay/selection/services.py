@@ -22,11 +22,12 @@ from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
 from yachay.intake.models import Application
+from yachay.intake.services import applications_status_set
 from yachay.programs.models import Call
 from yachay.selection import allocation, tasks
 from yachay.selection.eligibility import ApplicantFacts, CallRules, failed_rules
-from yachay.selection.models import Decision, Offer, SelectionPolicy, SelectionRun
-from yachay.selection.selectors import issue_text
+from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
+from yachay.selection.selectors import OFFER_SALT, issue_text, offer_token
 
 # A run left "running" this long ago died with its process; a new run may take over.
 STALE_RUN = dt.timedelta(minutes=30)
@@ -47,6 +48,33 @@ def policy_for(call: Call) -> SelectionPolicy:
             _("Set the call's selection policy (priority, seed, targets mode) first.")
         )
     return policy
+
+
+def policy_check(policy: SelectionPolicy) -> None:
+    """Refuse a policy whose priority kind its weights would silently contradict.
+
+    A "score" policy without a positive weight gives every applicant priority 0: the run
+    would be a pure lottery while it says "score by weighted criteria".
+    """
+    weights = policy.weights or {}
+    unknown = sorted(set(weights) - set(CRITERIA))
+    if unknown:
+        raise SelectionRefused(
+            _("The policy weighs criteria that do not exist: %(c)s. Save the policy again.")
+            % {"c": ", ".join(unknown)}
+        )
+    bad = [c for c, w in weights.items() if not isinstance(w, int) or w < 0]
+    if bad:
+        raise SelectionRefused(_("Criteria weights are whole numbers from 0 to 100."))
+    if policy.kind == SelectionPolicy.Kind.SCORE and not any(weights.values()):
+        raise SelectionRefused(
+            _(
+                "The priority is a score from weighted criteria, but no criterion has a "
+                "weight: every applicant would have the same priority and the run would be "
+                "a pure lottery. Give a weight to at least one criterion in the call's "
+                "selection policy, or choose the lottery."
+            )
+        )
 
 
 def _criteria(app: dict[str, Any], group: str) -> dict[str, bool]:
@@ -84,6 +112,14 @@ def build_problem(
         "id", "dni", "birth_date", "segment", "ruc", "consent_version", "ubigeo", "gender",
         "woman_led", "digital_level",
     )  # fmt: skip
+    # Someone who already holds a place in this call (an enrollment made before the
+    # selection, as the demo's classroom does) keeps it: they come before everyone else.
+    placed = set(
+        Enrollment.objects.filter(application__call=call).values_list("application_id", flat=True)
+    )
+    first = (
+        sum(w for w in weights.values() if w > 0) + 1 if kind == SelectionPolicy.Kind.SCORE else 1
+    )
     candidates: list[allocation.Candidate] = []
     ineligible: dict[str, list[str]] = {}
     for app in Application.objects.filter(call=call).values(*fields).iterator(chunk_size=5000):
@@ -96,7 +132,7 @@ def build_problem(
             ubigeo=app["ubigeo"],
         )
         failed = failed_rules(facts, rules, admitted_elsewhere)
-        if failed:
+        if failed and app["id"] not in placed:
             ineligible[str(app["id"])] = failed
             continue
         group = ubigeo.department_group(app["ubigeo"])
@@ -106,6 +142,8 @@ def build_problem(
             if kind == SelectionPolicy.Kind.SCORE
             else 0
         )
+        if app["id"] in placed:
+            priority = first
         candidates.append(
             allocation.Candidate(
                 app["id"],
@@ -139,7 +177,8 @@ def build_problem(
         targets=tuple(targets),
         seed=seed,
         mode=mode,  # type: ignore[arg-type]
-        policy="lottery" if kind == SelectionPolicy.Kind.LOTTERY else "score",
+        # A lottery is a score of zeros; those already placed (priority 1) come first.
+        policy="lottery" if kind == SelectionPolicy.Kind.LOTTERY and not placed else "score",
     )
     return problem, ineligible
 
@@ -184,12 +223,17 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
     seed = (seed if seed is not None else policy.seed).strip()
     if not seed:
         raise SelectionRefused(_("Publish a lottery seed in the selection policy first."))
+    policy_check(policy)
     run = _claim(call, actor, seed, policy)
     try:
         problem, ineligible = build_problem(
             call, seed=seed, kind=policy.kind, weights=policy.weights or {}, mode=policy.mode
         )
         run.ineligible = ineligible  # kept even when nothing can be solved: it says why
+        flat = _flat_priorities(problem, policy)
+        if flat is not None:
+            run.delete()
+            raise SelectionRefused(flat)
         result = allocation.allocate(problem)
     except (allocation.SelectionError, allocation.SolverFailed) as exc:
         run.state = SelectionRun.State.FAILED
@@ -200,6 +244,8 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
             actor=actor, action="selection.fail", obj=run, changes={"error": run.error[:500]}
         )
         return run
+    except SelectionRefused:
+        raise
     except Exception as exc:
         SelectionRun.objects.filter(pk=run.pk).update(
             state=SelectionRun.State.FAILED, error=repr(exc)[:2000]
@@ -217,6 +263,21 @@ def selection_dry_run(*, call: Call, actor: Actor, seed: str | None = None) -> S
         },
     )
     return run
+
+
+def _flat_priorities(problem: allocation.SelectionProblem, policy: SelectionPolicy) -> str | None:
+    """Why a score policy would give every eligible applicant the same priority, or None."""
+    if policy.kind != SelectionPolicy.Kind.SCORE or len(problem.candidates) < 2:
+        return None
+    top = sum(w for w in (policy.weights or {}).values() if w > 0) + 1
+    scores = {c.priority for c in problem.candidates if c.priority < top}
+    if len(scores) > 1:
+        return None
+    return _(
+        "Every eligible applicant meets the same weighted criteria, so all would have the "
+        "same priority (%(p)s) and the run would be a pure lottery. Weigh criteria that "
+        "tell applicants apart, or choose the lottery."
+    ) % {"p": next(iter(scores), 0)}
 
 
 def _store_result(
@@ -304,11 +365,33 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
     Decision.objects.bulk_create(decisions, batch_size=2000)
     deadline = timezone.now() + dt.timedelta(days=policy.offer_days)
     admitted = Decision.objects.filter(run=run, outcome=Decision.Outcome.ADMITTED).values_list(
-        "pk", flat=True
+        "pk", "application_id"
     )
+    placed = set(
+        Enrollment.objects.filter(application__call=run.call).values_list(
+            "application_id", flat=True
+        )
+    )
+    now = timezone.now()
     Offer.objects.bulk_create(
-        [Offer(decision_id=pk, expires_at=deadline) for pk in admitted], batch_size=2000
+        [
+            # Who already holds a place has it: their offer is taken, no email goes out.
+            Offer(decision_id=pk, expires_at=deadline, state=Offer.State.ACCEPTED, responded_at=now)
+            if app_id in placed
+            else Offer(decision_id=pk, expires_at=deadline)
+            for pk, app_id in admitted
+        ],
+        batch_size=2000,
     )
+    outcomes = Decision.objects.filter(run=run).exclude(application_id__in=placed)
+    for outcome in Decision.Outcome.values:
+        applications_status_set(
+            application_ids=outcomes.filter(outcome=outcome).values("application_id"),
+            status=outcome,
+            actor=actor,
+            reason="selection.publish",
+            call=run.call,
+        )
     transaction.on_commit(lambda: tasks.send_run_offers.enqueue(run_id=run.pk))
     if connection.vendor == "postgresql":
         # Tens of thousands of rows arrived at once: give the planner fresh statistics now,
@@ -335,8 +418,6 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
 
 # Offers and the waiting list ---------------------------------------------------------------
 
-OFFER_SALT = "yachay.selection.offer"
-
 
 class OfferRefused(Exception):
     """An offer token or answer that cannot be taken; ``message`` says why, translated."""
@@ -344,11 +425,6 @@ class OfferRefused(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
-
-
-def offer_token(offer: Offer) -> str:
-    """The signed token in the offer's links; the offer's own dates decide if it is valid."""
-    return signing.dumps({"offer": offer.pk}, salt=OFFER_SALT, compress=True)
 
 
 def offer_from_token(token: str) -> Offer:
@@ -377,7 +453,7 @@ def _offer_create(decision: Decision, *, days: int, promoted: bool) -> Offer:
     )
 
 
-def _check_answerable(offer: Offer, *, user: Any = None) -> None:
+def offer_check_answerable(offer: Offer, *, user: Any = None) -> None:
     owner_email = offer.decision.application.email
     if user is not None and user.is_authenticated and user.email and user.email != owner_email:
         raise OfferRefused(_("This offer belongs to someone else."))
@@ -404,7 +480,7 @@ def _locked(offer: Offer) -> Offer:
 def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
     """Take the place: an enrollment waiting for a cohort, and a learner account."""
     offer = _locked(offer)
-    _check_answerable(offer, user=user)
+    offer_check_answerable(offer, user=user)
     app = offer.decision.application
     # The same person (same DNI) keeps one account across calls; an email address alone is
     # not a person: families and small businesses share one.
@@ -422,6 +498,12 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
     enrollment = Enrollment.objects.create(application=app, user=learner)
     offer.state, offer.responded_at = Offer.State.ACCEPTED, timezone.now()
     offer.save(update_fields=["state", "responded_at"])
+    applications_status_set(
+        application_ids=[app.pk],
+        status=Application.Status.ACCEPTED,
+        actor=actor,
+        reason="offer.accept",
+    )
     audit_record(
         actor=actor, action="offer.accept", obj=offer, changes={"state": ["pending", "accepted"]}
     )
@@ -439,9 +521,15 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
 def offer_decline(*, offer: Offer, actor: Actor, user: Any = None) -> Offer:
     """Give the place back; the waiting list is promoted in the background."""
     offer = _locked(offer)
-    _check_answerable(offer, user=user)
+    offer_check_answerable(offer, user=user)
     offer.state, offer.responded_at = Offer.State.DECLINED, timezone.now()
     offer.save(update_fields=["state", "responded_at"])
+    applications_status_set(
+        application_ids=[offer.decision.application_id],
+        status=Application.Status.DECLINED,
+        actor=actor,
+        reason="offer.decline",
+    )
     audit_record(
         actor=actor, action="offer.decline", obj=offer, changes={"state": ["pending", "declined"]}
     )
@@ -467,6 +555,12 @@ def offers_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
                 continue  # answered meanwhile
             offer.state = Offer.State.EXPIRED
             offer.save(update_fields=["state"])
+            applications_status_set(
+                application_ids=[offer.decision.application_id],
+                status=Application.Status.EXPIRED,
+                actor=actor,
+                reason="offer.expire",
+            )
             audit_record(
                 actor=actor,
                 action="offer.expire",
@@ -588,6 +682,12 @@ def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
         decision.outcome, decision.position = Decision.Outcome.ADMITTED, None
         decision.save(update_fields=["outcome", "position"])
         offer = _offer_create(decision, days=days, promoted=True)
+        applications_status_set(
+            application_ids=[decision.application_id],
+            status=Application.Status.ADMITTED,
+            actor=actor,
+            reason="waitlist.promote",
+        )
         audit_record(
             actor=actor,
             action="waitlist.promote",

@@ -222,8 +222,9 @@ def test_the_offer_email_has_an_accept_and_a_decline_link(client: Client, publis
     decline = re.search(r"(/ofertas/\S+/\?respuesta=rechazar)", body)
     assert accept and decline
     page = client.get(decline.group(1)).content.decode()
-    # the answer the link asked for comes first
-    assert page.index('value="decline"') < page.index('value="accept"')
+    # the decline link asks to confirm, with a way back that answers nothing
+    assert 'value="decline_confirmed"' in page and 'value="accept"' not in page
+    assert 'value="accept"' in client.get(accept.group(1)).content.decode()
     assert Offer.objects.filter(state="pending").count() == 6  # opening a link answers nothing
 
 

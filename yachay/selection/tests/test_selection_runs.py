@@ -249,20 +249,23 @@ def test_selection_run_refuses_an_unknown_call(db: None) -> None:
         call_command("selection_run", "no-existe")
 
 
-def test_the_admin_shows_the_target_table(
+def test_the_admin_shows_the_run_in_words_and_cannot_publish_in_bulk(
     client: Client, closed_call: Call, users: dict[str, Any]
 ) -> None:
     run = selection_dry_run(call=closed_call, actor=SYSTEM)
     client.force_login(users["admin"])
     html = client.get(f"/admin/selection/selectionrun/{run.pk}/change/").content.decode()
-    assert "<table>" in html and "50%" in html
+    assert "<table>" in html and "al menos 50\u00a0%" in html and "resto del Perú" in html
+    assert f"/programa/seleccion/{run.pk}/" in html  # the way to review and publish
+    for internal in ("optimal", "strict", "user:", '"kind"', "Gender", "FULL NAME"):
+        assert internal not in html, internal
     r = client.post(
         "/admin/selection/selectionrun/",
         {"action": "publish", "_selected_action": [run.pk]},
         follow=True,
     )
     assert r.status_code == 200
-    assert SelectionRun.objects.get(pk=run.pk).state == "published"
+    assert SelectionRun.objects.get(pk=run.pk).state == "dry_run"  # no one-click publication
     assert json.dumps(run.targets)  # stored as plain JSON
 
 
@@ -285,6 +288,8 @@ def test_an_admin_sets_the_policy_with_one_field_per_criterion(
 ) -> None:
     client.force_login(users["admin"])
     page = client.get(f"/admin/programs/call/{call.pk}/change/")
+    for code in ("woman", "woman_led", "outside_lima", "low_digital", "sme_owner", "micro"):
+        assert f'name="selection_policy-0-w_{code}"' in page.content.decode()
     form = page.context["adminform"].form
     data = {
         name: form[name].value() or ""
@@ -308,6 +313,9 @@ def test_an_admin_sets_the_policy_with_one_field_per_criterion(
     }  # fmt: skip
     r = client.post(f"/admin/programs/call/{call.pk}/change/", data)
     assert r.status_code == 302, r.content.decode()[:3000]
+    # The admin's message reads well in Spanish whatever the model's gender.
+    message = client.get(r["Location"]).content.decode()
+    assert "Se guardaron los cambios de" in message and "El convocatoria" not in message
     policy = SelectionPolicy.objects.get(call=call)
     assert policy.weights == {"woman_led": 5, "outside_lima": 2}
     assert policy.seed == "sorteo público 2027"

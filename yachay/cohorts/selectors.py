@@ -86,14 +86,10 @@ def can_mark(user: User, cohort: Cohort) -> bool:
     return user.is_program_admin or cohort.instructors.filter(pk=user.pk).exists()
 
 
-def roster(cohort: Cohort, user: User) -> list[Enrollment]:
-    """The cohort's learners this user may see, in Spanish alphabetical order of their
-    surnames then given names (Sánchez before Sucasaca, Ñahui after Nuñez), with their
-    application and account: one query. A coordinator looking at a cohort outside their
-    departments sees only their departments' learners in it.
-
-    Sorted in Python: a cohort holds a few dozen learners, and SQLite has no Spanish
-    collation (PostgreSQL's would depend on how it was built)."""
+def roster_visible(cohort: Cohort, user: User) -> QuerySet[Enrollment]:
+    """The cohort's learners this user may see, with their application and account, in no
+    particular order. A coordinator looking at a cohort outside their departments sees only
+    their departments' learners in it."""
     qs = (
         Enrollment.objects.filter(cohort=cohort)
         .exclude(status=Enrollment.Status.DROPPED)
@@ -102,7 +98,16 @@ def roster(cohort: Cohort, user: User) -> list[Enrollment]:
     deps = user.departments or []
     if user.is_coordinator and cohort.department not in deps:
         qs = qs.filter(application__department__in=deps)
-    return by_name(qs)
+    return qs
+
+
+def roster(cohort: Cohort, user: User) -> list[Enrollment]:
+    """:func:`roster_visible` in Spanish alphabetical order of surnames then given names
+    (Sánchez before Sucasaca, Ñahui after Nuñez): one query.
+
+    Sorted in Python: a cohort holds a few dozen learners, and SQLite has no Spanish
+    collation (PostgreSQL's would depend on how it was built)."""
+    return by_name(roster_visible(cohort, user))
 
 
 def by_name(enrollments: Iterable[Enrollment]) -> list[Enrollment]:

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from yachay.accounts.models import User
 from yachay.cohorts.models import Enrollment
-from yachay.cohorts.selectors import attendance_figures, cohorts_visible, roster
+from yachay.cohorts.selectors import attendance_figures, cohorts_visible, roster_visible
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
 from yachay.learning import completion as rules_
@@ -552,7 +552,7 @@ def quiz_attempt_grant(
         or not staff.works_with_cohorts
         or enrollment.cohort_id is None
         or not cohorts_visible(staff).filter(pk=enrollment.cohort_id).exists()
-        or not roster(enrollment.cohort, staff).filter(pk=enrollment.pk).exists()  # type: ignore[arg-type]
+        or not roster_visible(enrollment.cohort, staff).filter(pk=enrollment.pk).exists()  # type: ignore[arg-type]
     ):
         raise LearningRefused("not_found", _("This learner is not in one of your cohorts."), 404)
     cohort = enrollment.cohort

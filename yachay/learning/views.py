@@ -499,7 +499,7 @@ def cohort_attempt_grant(request: HttpRequest, pk: int) -> HttpResponse:
     )
     enrollment_id = request.POST.get("inscripcion", "")
     enrollment = get_object_or_404(
-        cohort_selectors.roster(cohort, user).select_related("user", "cohort"),
+        cohort_selectors.roster_visible(cohort, user).select_related("cohort"),
         pk=int(enrollment_id) if enrollment_id.isdigit() and len(enrollment_id) < 12 else 0,
     )
     course = selectors.track_courses(cohort.track).select_related("current_version").first()

@@ -243,7 +243,7 @@ def test_a_learner_signs_in_with_the_emailed_link_and_an_instructor_gives_anothe
     staff = signed_in(open_session, users["instructor"], **DESKTOP)
     staff.goto(f"/cohortes/{live.cohort.pk}/progreso/")
     button = staff.locator("table.progress form button")
-    assert button.count() == 1 and "Yupanqui Ñahui" in (button.text_content() or "")
+    assert button.count() == 1 and "Ñahui, Yupanqui" in (button.text_content() or "")
     shot(staff, "desktop-learning-cohort-progress-out-of-attempts", learner_page=False)
     button.click()
     staff.wait_for_load_state()

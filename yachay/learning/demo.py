@@ -21,7 +21,7 @@ from yachay.accounts.models import Role, User
 from yachay.accounts.services import user_create
 from yachay.cohorts.models import Cohort, Enrollment, Session
 from yachay.core.actors import SYSTEM, Actor
-from yachay.core.choices import Schedule
+from yachay.core.choices import SLOT_HOURS, Schedule
 from yachay.core.services import audit_record
 from yachay.intake.demo import INSTRUCTOR_USERNAME
 from yachay.intake.models import Application
@@ -51,28 +51,43 @@ class Classroom:
 
 
 def slot_at(moment: dt.datetime) -> str:
-    """The schedule slot a session starting at ``moment`` (Lima time) belongs to."""
-    hour = timezone.localtime(moment).hour
-    if 6 <= hour < 12:
-        return Schedule.MORNING
-    if 12 <= hour < 18:
-        return Schedule.AFTERNOON
-    return Schedule.EVENING
+    """The weekday slot whose hours (``core.choices.SLOT_HOURS``) are nearest to ``moment``
+    in Lima: the demo's cohorts take the slot of the hour the demo is loaded."""
+    local = timezone.localtime(moment)
+    minutes = local.hour * 60 + local.minute
+
+    def distance(slot: str) -> int:
+        start, end = SLOT_HOURS[slot]
+        lo, hi = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        if lo <= minutes <= hi:
+            return 0
+        # Around the clock: 2:00 is nearer to the evening (ends 22:00) than to the morning.
+        gaps = (abs(minutes - m) for m in (lo, hi))
+        return min(min(g, 1440 - g) for g in gaps)
+
+    return min((Schedule.MORNING, Schedule.AFTERNOON, Schedule.EVENING), key=distance)
 
 
 def weekly_sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
-    """Six weekly two-hour sessions; the first one is under way when the demo is loaded,
-    so check-in can be tried at once."""
+    """Six weekly two-hour sessions. The first starts at ``first_start`` (the demo's is under
+    way when the demo is loaded, so check-in can be tried at once); the next ones meet at the
+    start of the cohort's slot, so an afternoon cohort meets in the afternoon."""
+    first = timezone.localtime(first_start)
+    regular = SLOT_HOURS.get(cohort.slot, (first.timetz(), first.timetz()))[0]
+    starts = [first] + [
+        timezone.make_aware(dt.datetime.combine(first.date() + dt.timedelta(weeks=i), regular))
+        for i in range(1, len(TOPICS))
+    ]
     return [
         Session(
             cohort=cohort,
             topic=topic,
-            starts_at=first_start + dt.timedelta(weeks=i),
-            ends_at=first_start + dt.timedelta(weeks=i, hours=2),
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
             place=cohort.venue,
             meeting_url="" if cohort.venue else "https://meet.example.pe/yachay-demo",
         )
-        for i, topic in enumerate(TOPICS)
+        for start, topic in zip(starts, TOPICS, strict=True)
     ]
 
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yachay.cohorts.models import Cohort, Session
+from yachay.core.choices import SLOT_HOURS
 from yachay.intake.demo import PROGRAM_SLUG
 from yachay.intake.models import Application
 from yachay.learning.demo import slot_at
@@ -23,11 +24,6 @@ from yachay.programs.models import Call
 from yachay.selection.models import Decision, SelectionPolicy, default_weights
 
 LIMA = ZoneInfo("America/Lima")
-HOURS = {
-    "morning": range(6, 12),
-    "afternoon": range(12, 18),
-    "evening": (*range(18, 24), *range(6)),
-}
 
 
 @pytest.fixture
@@ -37,8 +33,9 @@ def var_dir(tmp_path: Path, settings: Any) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("hour", "slot"), [(7, "morning"), (11, "morning"), (12, "afternoon"), (17, "afternoon"),
-                       (18, "evening"), (23, "evening"), (2, "evening")],
+    ("hour", "slot"), [(7, "morning"), (11, "morning"), (12, "morning"), (14, "afternoon"),
+                       (17, "afternoon"), (18, "afternoon"), (19, "evening"), (23, "evening"),
+                       (2, "evening")],
 )  # fmt: skip
 def test_a_session_belongs_to_the_slot_of_its_hour_in_lima(hour: int, slot: str) -> None:
     assert slot_at(dt.datetime(2027, 3, 2, hour, 30, tzinfo=LIMA)) == slot
@@ -52,8 +49,11 @@ def test_the_demo_is_consistent_after_the_guides_selection_steps(
     # Cohorts: their sessions meet at their slot, and their names do not repeat the track.
     for cohort in Cohort.objects.select_related("track"):
         assert cohort.track.name not in cohort.name, cohort.name
-        for session in Session.objects.filter(cohort=cohort):
-            assert timezone.localtime(session.starts_at).hour in HOURS[cohort.slot]
+        sessions = list(Session.objects.filter(cohort=cohort).order_by("starts_at"))
+        assert sessions[0].starts_at <= timezone.now() < sessions[0].ends_at  # check-in now
+        slot_start = SLOT_HOURS[cohort.slot][0]
+        for session in sessions[1:]:
+            assert timezone.localtime(session.starts_at).time() == slot_start, session
     learner_name = json.loads((var_dir / "demo-credentials.json").read_text())["learner"]
     learner_app = Application.objects.get(enrollment__user__username=learner_name)
     assert learner_app.status == "enrolled"

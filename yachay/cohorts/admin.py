@@ -25,7 +25,7 @@ from yachay.core.actors import Actor
 from yachay.core.choices import Schedule
 
 
-class LabelledFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class LabelledFormSet(BaseInlineFormSet):
     def add_fields(self, form: Any, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:

@@ -9,7 +9,10 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import clean
+.PHONY: install js run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import clean
+
+# axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
+AXE := node_modules/axe-core/axe.min.js
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,6 +21,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## The browser tests' JavaScript tools (axe-core) from npm, exactly as package-lock.json pins them.
+js: $(AXE)
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
 
 ## Serve the demo on http://$(HOST):$(PORT) with gunicorn (DEBUG off, static files by WhiteNoise).
 run: install
@@ -40,8 +50,9 @@ test: install
 test-postgres: install
 	$(BIN)/python -m pytest -m "not browser" -q
 
-## Browser tests: Playwright driving /usr/bin/chromium (Debian's), phone-sized viewport.
-test-browser: install
+## Browser tests: Playwright driving /usr/bin/chromium (Debian's), phone-sized viewport;
+## axe-core checks every page they visit for WCAG 2.2 A/AA violations.
+test-browser: install $(AXE)
 	$(BIN)/python -m pytest -m browser -q
 
 lint: install
@@ -84,4 +95,4 @@ bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import MultiWidget
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,11 +25,28 @@ from yachay.core.actors import Actor
 from yachay.core.choices import slot_label
 
 
+class LabelledFormSet(BaseInlineFormSet):
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete")
+
+
 class SessionInline(admin.TabularInline):
     model = Session
     extra = 0
+    formset = LabelledFormSet
     # A meeting link typed without a scheme is https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A table row's inputs have no <label> of their own: each is named after its column
+        # for a screen reader (WCAG 1.3.1, 4.1.2). Date + time inputs get labels from
+        # core/templates/admin/widgets/split_datetime.html.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and not isinstance(formfield.widget, MultiWidget):
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
 
 
 @admin.register(Cohort)

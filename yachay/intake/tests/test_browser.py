@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playw
 from pytest_django.live_server_helper import LiveServer
 
 from yachay.accounts.models import User
+from yachay.core.tests.browser import assert_accessible, assert_accessible_at_widths
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Program
 
@@ -104,7 +105,14 @@ OpenSession = Callable[..., Session]
 
 
 @pytest.fixture
-def open_session(browser: Browser, live_server: LiveServer) -> Iterator[OpenSession]:
+def open_session(browser: Browser, live_server: LiveServer, settings: Any) -> Iterator[OpenSession]:
+    # The live server serves static files from the apps' folders, by their plain names. After
+    # a `make run` (collectstatic) the manifest would name hashed files it cannot find, and
+    # the admin would lose its stylesheets: the accessibility checks need them.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     sessions: list[Session] = []
 
     def make(**options: Any) -> Session:
@@ -246,10 +254,12 @@ def test_a_person_applies_from_a_phone_and_sees_the_reference_code(phone: Page, 
     assert phone.locator("button[name=update_places]").is_hidden()
     fill_the_form(phone)
     no_sideways_scroll(phone)
+    assert_accessible_at_widths(phone)
     send(phone)
 
     reference = reference_shown(phone)
     assert REFERENCE.match(reference), reference
+    assert_accessible_at_widths(phone)
     app = Application.objects.get()
     assert app.reference == reference
     assert (app.dni, app.ubigeo, app.phone) == ("45678912", "080101", "+51987654321")
@@ -321,6 +331,7 @@ def test_bad_input_gets_messages_next_to_the_fields_and_keeps_what_was_typed(
     assert phone.locator("[name=schedules][value=evening]").is_checked()
     assert Application.objects.count() == 0
     no_sideways_scroll(phone)
+    assert_accessible_at_widths(phone)
     # A screen reader hears the message with the field; the summary links to both fields.
     for name in ("dni", "ruc"):
         described = str(phone.locator(f"[name={name}]").get_attribute("aria-describedby"))
@@ -385,11 +396,13 @@ def test_the_status_page_finds_the_application_by_dni_and_reference(
     phone.locator("form.box button[type=submit]").click()
     found = phone.locator("[role=status]")
     assert reference in found.inner_text()
+    assert_accessible_at_widths(phone)
 
     phone.locator("[name=reference]").fill("YCH-222222")
     phone.locator("form.box button[type=submit]").click()
     assert phone.locator("[role=alert]").is_visible()
     assert reference not in phone.locator("main").inner_text()
+    assert_accessible_at_widths(phone)
     # The DNI is kept for the next try, and never put in the address.
     assert phone.locator("[name=dni]").input_value() == "45678912"
     assert "45678912" not in phone.url
@@ -438,6 +451,7 @@ def test_the_language_switch_turns_the_page_into_english(phone: Page, call: Call
     assert phone.url.endswith(apply_url(call))  # back on the same page
     assert phone.locator(".lang button[value=en]").get_attribute("aria-current") == "true"
     assert phone.locator("#send").inner_text() == "Send my application"
+    assert_accessible_at_widths(phone)  # the English page, and its lang attributes
     phone.locator(".lang button[value=es]").click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "es"
@@ -447,6 +461,7 @@ def test_a_closed_call_says_so_and_offers_no_form(phone: Page, closed_call: Call
     phone.goto(apply_url(closed_call))
     assert phone.locator("[role=status]").is_visible()
     assert phone.locator("form#apply").count() == 0
+    assert_accessible_at_widths(phone)
 
 
 def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
@@ -459,6 +474,7 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
 
         def shot(name: str, page: Page = page, size: str = size) -> None:
             no_sideways_scroll(page)
+            assert_accessible(page)  # at this size; the loop runs the phone and the desktop
             page.screenshot(path=str(SHOTS / f"{size}-{name}.png"), full_page=True)
 
         page.goto("/")
@@ -501,6 +517,7 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
         page.wait_for_url(re.compile(r"/admin/intake/application/$"))
         assert reference in page.locator("#result_list").inner_text()
         # The admin is not a learner page: a wide table may scroll sideways there.
+        assert_accessible(page)
         page.screenshot(path=str(SHOTS / f"{size}-admin-applications.png"), full_page=True)
     assert Application.objects.count() == 2
 
@@ -510,6 +527,7 @@ def test_screenshots_of_every_page_on_a_phone_and_a_desktop(
     page.locator("button[name=update_places]").click()
     page.wait_for_load_state()
     no_sideways_scroll(page)
+    assert_accessible_at_widths(page)  # the "update lists" button shown, without JavaScript
     page.locator("#f-department").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "phone-apply-without-javascript.png"))
 

@@ -55,6 +55,7 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """A learner's place: their cohort, its sessions, check-in when one is open."""
     from yachay.cohorts import selectors, services
+    from yachay.cohorts.models import Attendance
 
     user = request.user
     enrollments = list(selectors.learner_enrollments(user))  # type: ignore[arg-type]
@@ -65,9 +66,15 @@ def me(request: HttpRequest) -> HttpResponse:
             opens, closes = services.checkin_window(s)
             if opens <= now <= closes:
                 open_ids.add(s.pk)
+    # A session already recorded (checked in, or marked by the instructor) asks for nothing.
+    recorded = {
+        a.session_id: a.get_status_display()
+        for a in Attendance.objects.filter(enrollment__in=enrollments, session_id__in=open_ids)
+    }
     context = {
         "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
-        "open_ids": open_ids,
+        "open_ids": open_ids - recorded.keys(),
+        "recorded": recorded,
         "staff": user.works_with_cohorts,  # type: ignore[union-attr]
     }
     return render(request, "accounts/me.html", context)

@@ -15,7 +15,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils import formats
 
-__all__ = ["format_percent", "percent"]
+__all__ = ["format_percent", "grouped", "percent"]
 
 _TENTH = Decimal("0.1")
 
@@ -44,3 +44,14 @@ def format_percent(value: int | float | Decimal | str | None) -> str:
     else:
         text = formats.number_format(number, decimal_pos=1)
     return f"{text} %"
+
+
+def grouped(value: object) -> str:
+    """Thousands grouped in the active language's style ("20 000" in Spanish, "20,000" in
+    English) even though the project keeps ``USE_THOUSAND_SEPARATOR`` off (it would also group
+    ids in links and form values). Django's Spanish format separates thousands with a
+    non-breaking space, as the RAE and the SI recommend, so a number never breaks across two
+    lines."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return formats.number_format(value, use_l10n=True, force_grouping=True)

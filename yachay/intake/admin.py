@@ -9,6 +9,7 @@ from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
+from yachay.core.choices import SLOT_HOURS, slot_label
 from yachay.intake.models import Application
 from yachay.selection.selectors import explain
 
@@ -32,6 +33,13 @@ class DepartmentFilter(admin.SimpleListFilter):
         return queryset.filter(department=self.value()) if self.value() else queryset
 
 
+# An application's codes and JSON shown in words: the place by name, slots with their hours.
+IN_WORDS = {
+    "ubigeo": "place", "department": "department_name",
+    "schedules": "schedules_text", "woman_led": "woman_led_text",
+}  # fmt: skip
+
+
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyProgramAdmin):
     """Read-only: intake writes applications; nobody edits what a person declared.
@@ -48,13 +56,31 @@ class ApplicationAdmin(ReadOnlyProgramAdmin):
     list_select_related = ("call",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = ["selection", *(f.name for f in Application._meta.fields)]
+    readonly_fields = [
+        "selection",
+        *(IN_WORDS.get(f.name, f.name) for f in Application._meta.fields),
+    ]
+    fields = tuple(readonly_fields)
 
-    @admin.display(description=_("selection"))
+    @admin.display(description=_("what the applicant reads on their status page"))
     def selection(self, obj: Application) -> str:
-        """What the applicant reads on their status page, for their coordinator too."""
+        """The applicant's own words about their selection, for their coordinator too."""
         explanation = explain(obj)
         return " ".join([explanation.text, *explanation.reasons])
+
+    @admin.display(description=_("place of residence"))
+    def place(self, obj: Application) -> str:
+        return f"{ubigeo.name(obj.ubigeo)} ({obj.ubigeo})"
+
+    @admin.display(description=_("available schedules"))
+    def schedules_text(self, obj: Application) -> str:
+        return ", ".join(str(slot_label(s)) for s in obj.schedules if s in SLOT_HOURS) or "—"
+
+    @admin.display(description=_("business led by a woman"))
+    def woman_led_text(self, obj: Application) -> str:
+        if obj.woman_led is None:
+            return "—"
+        return str(_("yes") if obj.woman_led else _("no"))
 
     @admin.display(description=_("full name"), ordering="paternal_surname")
     def full_name(self, obj: Application) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from yachay.core import ubigeo
 from yachay.core.choices import Segment
+from yachay.core.numbers import grouped
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Target
 from yachay.selection.eligibility import RULE_MESSAGES
@@ -131,11 +132,11 @@ def explain(app: Application) -> Explanation:
             decision.position,
             _(
                 "The places for your group were filled by applicants with a higher priority or "
-                "needed to meet the published targets; you are at position %(n)d of %(total)d on "
+                "needed to meet the published targets; you are at position %(n)s of %(total)s on "
                 "the waiting list. When a place is freed, it goes to the first person on the list "
                 "whose admission keeps the targets."
             )
-            % {"n": decision.position or 0, "total": total},
+            % {"n": grouped(decision.position or 0), "total": grouped(total)},
             [],
         )
     reasons = [rule_text(code, app) for code in decision.rules]

@@ -297,3 +297,15 @@ def test_a_dropped_learner_leaves_the_roster_and_frees_a_seat(
     live.cohort.capacity = 1
     with pytest.raises(ValidationError):
         live.cohort.full_clean()
+
+
+def test_a_learner_marked_present_is_not_asked_to_check_in_again(
+    live: Live, users: dict[str, User]
+) -> None:
+    attendance_mark(
+        session=live.session, marks=[Mark(live.enrollments[0].pk, "present")],
+        actor=Actor.of_user(users["instructor"]),
+    )  # fmt: skip
+    body = signed_in(live.learners[0]).get("/mi-cuenta/").content.decode()
+    assert f"/asistencia/{live.session.pk}/" not in body
+    assert "Asistencia registrada: presente" in body

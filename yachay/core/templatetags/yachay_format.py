@@ -21,6 +21,7 @@ register.filter("day_time", dates.day_time)
 register.filter("long_date", dates.long_date)
 register.filter("short_day", dates.short_day)
 register.filter("hm", dates.hm)
+register.filter("grouped", numbers.grouped)
 
 
 @register.filter("date_range")

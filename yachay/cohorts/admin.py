@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -12,17 +13,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yachay.accounts.admin import ProgramAdminOnly
-from yachay.accounts.models import User
+from yachay.accounts.models import Role, User
 from yachay.cohorts import planning, services
 from yachay.cohorts.forms import PlanForm
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import slot_label
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name() or obj.username} ({obj.username})"
 
 
 class LabelledFormSet(BaseInlineFormSet):
@@ -65,6 +72,25 @@ class CohortAdmin(ProgramAdminOnly):
     search_fields = ("name", "venue")
     filter_horizontal = ("instructors",)
     inlines = [SessionInline]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Only staff can teach: learners' accounts are not offered, and people show by name.
+        if db_field.name == "instructors":
+            kwargs["queryset"] = User.objects.filter(
+                role__in=[Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN], is_active=True
+            ).order_by("first_name", "last_name", "username")
+            kwargs["form_class"] = StaffChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The department by name, not a free-text INEI code.
+        if db_field.name == "department":
+            names = sorted(ubigeo.places().departments.items(), key=lambda kv: kv[1])
+            return forms.ChoiceField(
+                choices=[("", "—"), *names], required=not db_field.blank,
+                label=capfirst(db_field.verbose_name), help_text=db_field.help_text,
+            )  # fmt: skip
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_urls(self) -> list[URLPattern]:
         def plan(request: HttpRequest) -> HttpResponse:

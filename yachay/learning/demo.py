@@ -106,7 +106,7 @@ def demo_classroom_load(
                   "ends_on": today + dt.timedelta(weeks=6)}  # fmt: skip
         # The first sessions are under way now: the cohorts meet at the slot of this hour,
         # so an afternoon cohort's sessions are in the afternoon whenever the demo is loaded.
-        start = now - dt.timedelta(minutes=10)
+        start = (now - dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
         slot = slot_at(start)
         label = str(Schedule(slot).label)
         cusco = Cohort.objects.create(

@@ -334,3 +334,16 @@ def test_the_session_page_highlights_check_in_while_it_is_open(
     assert '<div class="live">' not in page and '<div class="box">' in page
     assert f"/cohortes/sesiones/{later.pk}/codigo/" in page  # still there, not highlighted
     assert Attendance.objects.count() == 0
+
+
+def test_the_cohort_admin_offers_staff_as_instructors_and_departments_by_name(
+    live: Live, users: dict[str, User]
+) -> None:
+    client = Client()
+    client.force_login(users["admin"])
+    html = client.get(f"/admin/cohorts/cohort/{live.cohort.pk}/change/").content.decode()
+    assert users["instructor"].username in html
+    assert (
+        f">{users['learner'].username}" not in html and users["learner"].username + ")" not in html
+    )
+    assert '<option value="08" selected>Cusco</option>' in html

@@ -6,7 +6,6 @@ Screenshots of the cohort pages land in ``screenshots/`` like the intake ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import pytest
 from django.conf import settings
@@ -45,15 +44,13 @@ def signed_in(
     return session.page
 
 
-def shot(
-    page: Page, name: str, *, learner_page: bool = True, axe_disable: Sequence[str] = ()
-) -> None:
+def shot(page: Page, name: str, *, learner_page: bool = True) -> None:
     """A screenshot for a person to look at, once axe-core found nothing wrong on the page
-    at a phone's and a desktop's width (``axe_disable``: rules another change fixes)."""
+    at a phone's and a desktop's width."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     if learner_page:
         no_sideways_scroll(page)
-    assert_accessible_at_widths(page, disable=axe_disable)
+    assert_accessible_at_widths(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -64,9 +61,7 @@ def test_a_learner_checks_in_with_the_code_on_the_projector(
 ) -> None:
     projector = signed_in(open_session, users["instructor"], **DESKTOP)
     projector.goto(f"/cohortes/sesiones/{live.session.pk}/codigo/")
-    # The projector still reloads itself with <meta http-equiv=refresh>: fixed on i9-classroom
-    # (test_browser_accessibility.test_the_projector_page_does_not_reload_itself_with_meta_refresh).
-    shot(projector, "desktop-session-code", learner_page=False, axe_disable=["meta-refresh"])
+    shot(projector, "desktop-session-code", learner_page=False)
     code = re.sub(r"\D", "", projector.locator("p[aria-live]").inner_text())
     assert len(code) == 6
 

@@ -14,14 +14,14 @@ import time
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page
 
 from yachay.accounts.models import User
 from yachay.cohorts import checkin
 from yachay.cohorts.models import Attendance, Session
 from yachay.cohorts.tests.conftest import Live
+from yachay.cohorts.tests.test_browser_staff import sign_in
+from yachay.core.tests.browser import assert_accessible_at_widths
 from yachay.intake.tests.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -42,24 +42,20 @@ def signed_in_with_password(
     user: User,
     **options: Any,
 ) -> Page:
-    """Signs in with the username and password.
-
-    TODO after issue 9 is merged: type them into the staff sign-in page instead (it is being
-    built at the same time); until then the password is checked by Django's test client and
-    its session cookie handed to the browser.
-    """
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    session = open_session(**options)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    session.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": session.base_url}]
-    )
-    return session.page
+    """Signs in as a person does: the staff sign-in page, the username and the password."""
+    page = open_session(**options).page
+    page.goto("/personal/entrar/")
+    sign_in(page, user.username, PASSWORD)
+    page.wait_for_url("**/personal/")
+    return page
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, axe: bool = True) -> None:
+    """A screenshot, once axe-core found nothing wrong on the page at a phone's and a
+    desktop's width (``axe=False``: the same page already checked, in another state)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    if axe:
+        assert_accessible_at_widths(page)
     page.screenshot(path=str(SHOTS / f"instructor-{name}.png"), full_page=True)
 
 
@@ -102,6 +98,7 @@ def test_the_instructor_shows_the_code_then_marks_a_learner_by_hand(
     # Their cohorts: the one with a session under way says so, with the big button.
     page.goto("/cohortes/")
     assert page.locator(".live").count() == 1
+    assert_accessible_at_widths(page)
     page.get_by_role("link", name=live.cohort.name).click()
     page.wait_for_url(f"**/cohortes/{live.cohort.pk}/")
     box = page.locator("section.live")
@@ -144,7 +141,7 @@ def test_the_instructor_shows_the_code_then_marks_a_learner_by_hand(
     page.get_by_role("button", name="Pantalla completa").click()
     page.wait_for_function("document.fullscreenElement && document.fullscreenElement.id")
     assert qr_share(page) >= 0.6
-    shot(page, f"projector-fullscreen-{size}")
+    shot(page, f"projector-fullscreen-{size}", axe=False)  # resizing would leave full screen
     page.keyboard.press("Escape")
     page.evaluate("document.fullscreenElement && document.exitFullscreen()")
     page.wait_for_function("!document.fullscreenElement")

@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 from yachay.accounts.models import User
 from yachay.accounts.services import login_link
 from yachay.cohorts.tests.conftest import Live
+from yachay.core.tests.browser import assert_accessible_at_widths
 from yachay.intake.tests.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -35,8 +36,11 @@ SIZES = (("phone", PHONE), ("desktop", DESKTOP))
 
 
 def shot(page: Page, name: str) -> None:
+    """A screenshot, once axe-core found nothing wrong on the page at a phone's and a
+    desktop's width, and nothing scrolls sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     no_sideways_scroll(page)
+    assert_accessible_at_widths(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -65,6 +69,7 @@ def test_an_instructor_signs_in_on_a_phone_and_finds_todays_session(
 
     sign_in(page, users["instructor"].username)
     assert urlsplit(page.url).path == "/cohortes/"  # ?next= kept
+    assert_accessible_at_widths(page)
     page.get_by_role("navigation", name="Tu cuenta").get_by_role("link", name="Inicio").click()
     assert urlsplit(page.url).path == "/personal/"
     today = page.locator(".box.now")
@@ -73,6 +78,7 @@ def test_an_instructor_signs_in_on_a_phone_and_finds_todays_session(
     today.get_by_role("link", name="Mostrar el código").click()
     assert urlsplit(page.url).path == f"/cohortes/sesiones/{live.session.pk}/codigo/"
     assert len(re.sub(r"\D", "", page.locator("p[aria-live]").inner_text())) == 6
+    assert_accessible_at_widths(page)
 
 
 @pytest.mark.parametrize("role", ["instructor", "coordinator", "admin"])
@@ -110,6 +116,8 @@ def test_a_coordinator_opens_a_cohort_of_their_department_and_is_refused_another
         page.get_by_role("link", name=live.cohort.name).first.click()
         assert urlsplit(page.url).path == f"/cohortes/{live.cohort.pk}/"
         assert page.get_by_role("heading", level=1).inner_text().startswith(live.cohort.name)
+        if size == "phone":  # the same page at both widths
+            assert_accessible_at_widths(page)
         response = page.goto(f"/cohortes/{live.other.pk}/")
         assert response is not None and response.status == 403
         assert page.get_by_role("heading", level=1).inner_text() == "No puedes ver esta página"
@@ -123,6 +131,7 @@ def test_a_learner_signs_out_of_a_shared_phone(
     page = open_session(**PHONE).page
     learner = live.learners[0]
     page.goto(urlsplit(login_link(learner)).path)
+    assert_accessible_at_widths(page)
     page.get_by_role("button", name="Entrar").click()
     assert urlsplit(page.url).path == "/mi-cuenta/"
     account = page.get_by_role("navigation", name="Tu cuenta")

@@ -542,6 +542,7 @@ def test_a_person_goes_from_the_home_page_through_the_call_page_to_the_form(
     assert "1\u00a0000 vacantes" in main
     assert "hora de Lima" in main and "mañana, 9:00–12:00" in main
     no_sideways_scroll(phone)
+    assert_accessible_at_widths(phone)
     phone.locator("a.btn", has_text="Empezar").last.click()
     phone.wait_for_url(re.compile(re.escape(apply_url(call)) + "$"))
     assert phone.locator("form#apply").is_visible()
@@ -602,5 +603,6 @@ def test_an_impossible_birth_date_is_named_and_kept_and_rows_stay_aligned(
         ["dni", "dni_check"],
     )
     assert abs(top[0] - top[1]) < 1, top
+    assert_accessible_at_widths(page)
     page.locator("#errors a[href='#f-birth_date']").click()
     assert page.url.endswith("#f-birth_date")

@@ -159,6 +159,7 @@ def test_a_learner_on_a_phone_reads_fails_retries_and_passes_without_javascript(
     for size, options in (("desktop", DESKTOP), ("phone", PHONE)):
         staff = signed_in(open_session, users["instructor"], **options)
         staff.goto(f"/cohortes/{live.cohort.pk}/")
+        shot(staff, f"{size}-learning-cohort", learner_page=False)
         staff.locator(f"a[href='/cohortes/{live.cohort.pk}/progreso/']").click()
         rows = staff.locator("table.progress tbody tr")
         assert rows.count() == 3
@@ -182,10 +183,12 @@ def test_a_learner_signs_in_with_the_emailed_link_and_an_instructor_gives_anothe
     learner.save()
     phone = open_session(java_script_enabled=False, **PHONE).page
     phone.goto("/entrar/")
+    shot(phone, "phone-learning-sign-in")
     phone.locator('input[name="email"]').fill(learner.email)
     phone.locator("main form button").click()
     phone.wait_for_load_state()
     assert phone.locator("main [role=status]").is_visible()
+    shot(phone, "phone-learning-sign-in-sent")
     sent = [m for m in mail.outbox if m.to == [learner.email] and "/entrar/" in str(m.body)]
     assert len(sent) == 1
     link = re.search(r"https?://\S+/entrar/\S+", str(sent[0].body))
@@ -196,6 +199,7 @@ def test_a_learner_signs_in_with_the_emailed_link_and_an_instructor_gives_anothe
     phone.locator("main form button").click()  # "Entrar": the link is spent
     phone.wait_for_load_state()
     assert phone.url.endswith("/mi-cuenta/")
+    shot(phone, "phone-learning-my-account")
 
     phone.goto("/aprender/")
     assert phone.locator("h1").inner_text() == "Mi aprendizaje"
@@ -203,6 +207,7 @@ def test_a_learner_signs_in_with_the_emailed_link_and_an_instructor_gives_anothe
     phone.locator("main form button").click()  # mark as read and continue
     assert phone.locator("p.ok[role=status]").is_visible()
     assert LessonProgress.objects.filter(user=learner).count() == 1
+    shot(phone, "phone-learning-lesson-read")
 
     phone.goto(QUIZ)
     phone.locator("main form button").click()  # nothing ticked

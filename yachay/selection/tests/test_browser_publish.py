@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from yachay.core.models import AuditEvent
+from yachay.core.tests.browser import assert_accessible_at_widths
 from yachay.intake.tests.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -29,7 +30,10 @@ pytestmark = pytest.mark.browser
 
 
 def shot(page: Page, name: str) -> None:
+    """A screenshot, once axe-core found nothing wrong on the page at a phone's and a
+    desktop's width."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    assert_accessible_at_widths(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -40,6 +44,7 @@ def sign_in_as_admin(page: Page) -> None:
     page.locator("[name=password]").fill("x-Secret-9")
     page.locator("[type=submit]").click()
     page.wait_for_url(re.compile(r"/admin/$"))
+    assert_accessible_at_widths(page)
 
 
 def test_a_program_admin_dry_runs_reviews_and_publishes_a_selection(
@@ -50,7 +55,11 @@ def test_a_program_admin_dry_runs_reviews_and_publishes_a_selection(
     page = open_session(**DESKTOP).page
     sign_in_as_admin(page)
     page.get_by_role("link", name="Convocatorias").first.click()
+    page.wait_for_url(re.compile(r"/admin/programs/call/$"))
+    assert_accessible_at_widths(page)
     page.get_by_role("link", name=closed_call.title).click()
+    page.wait_for_url(re.compile(rf"/admin/programs/call/{closed_call.pk}/change/$"))
+    assert_accessible_at_widths(page)
     page.locator("#selection-link").click()
     page.wait_for_url(re.compile(rf"/programa/convocatorias/{closed_call.slug}/seleccion/$"))
     shot(page, "desktop-selection-call")
@@ -74,9 +83,9 @@ def test_a_program_admin_dry_runs_reviews_and_publishes_a_selection(
 
     page.locator("[name=confirm]").fill(closed_call.slug)
     page.locator("#publish-button").dblclick()  # an impatient double click publishes once
-    page.wait_for_load_state()
+    # The same address before and after: wait for the answer's words, not for the address.
+    expect(page.locator("main")).to_contain_text("publicada", timeout=20_000)
     page.wait_for_url(re.compile(rf"/programa/seleccion/{run.pk}/$"))
-    assert "publicada" in page.locator("main").inner_text()
     assert SelectionRun.objects.get().state == "published"
     assert Decision.objects.count() == 12
     assert AuditEvent.objects.filter(action="selection.publish").count() == 1

@@ -181,16 +181,20 @@ SHORTFALL_MESSAGES = {
 }
 
 
-def target_description(row: dict[str, Any]) -> str:
-    """A stored target row as a sentence in the reader's language: "al menos 50% mujer"."""
-    target = Target(
+def target_of(row: dict[str, Any]) -> Target:
+    """A target as a run stored it (its table of targets, JSON)."""
+    return Target(
         kind=row["kind"],
         measure=row["measure"],
         amount=Decimal(str(row["amount"])),
         dimension=row["dimension"],
         value=row["value"],
     )
-    return str(target)
+
+
+def target_description(row: dict[str, Any]) -> str:
+    """A stored target row as a sentence in the reader's language: "al menos 50% mujer"."""
+    return str(target_of(row))
 
 
 def shortfall_text(shortfall: dict[str, Any], targets: list[dict[str, Any]]) -> str:
@@ -332,13 +336,7 @@ class RunReview:
 
 
 def target_line(row: dict[str, Any], admit_count: int) -> TargetLine:
-    target = Target(
-        kind=row["kind"],
-        measure=row["measure"],
-        amount=Decimal(str(row["amount"])),
-        dimension=row["dimension"],
-        value=row["value"],
-    )
+    target = target_of(row)
     amount = formats.number_format(target.amount.normalize(), force_grouping=True)
     if target.measure == Target.Measure.SHARE:
         wanted = f"{target.get_kind_display()} {amount}\u00a0%"

@@ -15,6 +15,7 @@ from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import DepartmentGroup, Gender, Segment
+from yachay.core.text import spanish_sort_key
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
@@ -24,7 +25,6 @@ from yachay.selection.selectors import (
     run_status_text,
     seconds_text,
     shortfall_text,
-    spanish_key,
     target_line,
 )
 
@@ -176,16 +176,11 @@ class SelectionRunAdmin(ReadOnlyProgramAdmin):
     @admin.display(description=_("per department (eligible / admitted)"))
     def department_table(self, run: SelectionRun) -> str:
         names = ubigeo.places().departments
-        return format_html_join(
-            "; ",
-            "{}: {} / {}",
-            (
-                (names.get(d, d), c["eligible"], c["admitted"])
-                for d, c in sorted(
-                    run.departments.items(), key=lambda kv: spanish_key(names.get(kv[0], kv[0]))
-                )
-            ),
-        )
+        rows: list[tuple[str, object, object]] = [
+            (names.get(d, d), c["eligible"], c["admitted"]) for d, c in run.departments.items()
+        ]
+        rows.sort(key=lambda row: spanish_sort_key(row[0]))
+        return format_html_join("; ", "{}: {} / {}", rows)
 
 
 @admin.register(Decision)

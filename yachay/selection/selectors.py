@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from yachay.core import ubigeo
 from yachay.core.choices import Segment
 from yachay.core.numbers import grouped
+from yachay.core.text import spanish_sort_key
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Target
 from yachay.selection.eligibility import RULE_MESSAGES
@@ -258,16 +258,6 @@ def percent_text(value: float) -> str:
     return f"{formats.number_format(round(value, 1), 1)}\u00a0%"
 
 
-def spanish_key(name: str) -> str:
-    """Sort key that puts Áncash with the A's (accents do not move a name to the end)."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
-
-
-def people_text(n: int) -> str:
-    return formats.number_format(n, 0, force_grouping=True)
-
-
 def policy_text(policy: dict[str, Any], mode: str) -> list[tuple[str, str]]:
     """The run's policy as label/value pairs in words (never the stored JSON)."""
     kind = policy.get("kind", "")
@@ -282,7 +272,7 @@ def policy_text(policy: dict[str, Any], mode: str) -> list[tuple[str, str]]:
         rows.append((_("Criteria weights"), "; ".join(str(x) for x in weighed)))
     rows.append((_("Targets"), str(modes.get(mode, mode))))
     if policy.get("offer_days"):
-        rows.append((_("Days to accept an offer"), people_text(int(policy["offer_days"]))))
+        rows.append((_("Days to accept an offer"), grouped(int(policy["offer_days"]))))
     return rows
 
 
@@ -332,7 +322,7 @@ class RunReview:
             "ineligible": self.ineligible,
             "emails": self.emails,
         }
-        return {k: people_text(v) for k, v in counts.items()}
+        return {k: grouped(v) for k, v in counts.items()}
 
 
 def target_line(row: dict[str, Any], admit_count: int) -> TargetLine:
@@ -346,13 +336,13 @@ def target_line(row: dict[str, Any], admit_count: int) -> TargetLine:
     share = 100 * admitted / admit_count if admit_count else 0.0
     achieved = _("%(share)s (%(n)s people)") % {
         "share": percent_text(share),
-        "n": people_text(admitted),
+        "n": grouped(admitted),
     }
     return TargetLine(
         group=target.group_label,
         wanted=wanted,
         achieved=achieved,
-        eligible=people_text(int(row["eligible"])),
+        eligible=grouped(int(row["eligible"])),
         met=bool(row["met"]),
         shortfall=int(row["shortfall"]),
     )
@@ -424,15 +414,15 @@ def run_review(run: SelectionRun) -> RunReview:
             (
                 (
                     departments.get(code, code),
-                    people_text(c["eligible"]),
-                    people_text(c["admitted"]),
+                    grouped(c["eligible"]),
+                    grouped(c["admitted"]),
                 )
                 for code, c in (run.departments or {}).items()
             ),
-            key=lambda row: spanish_key(row[0]),
+            key=lambda row: spanish_sort_key(row[0]),
         ),
         ineligible_rules=[
-            (str(RULE_LABELS.get(code, code)), people_text(n)) for code, n in counts.most_common()
+            (str(RULE_LABELS.get(code, code)), grouped(n)) for code, n in counts.most_common()
         ],
         previous=comparison,
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from yachay.core.actors import PUBLIC, Actor
 from yachay.core.http import ratelimit
+from yachay.core.numbers import grouped
 from yachay.intake.models import Application
 from yachay.programs.models import Call
 from yachay.selection import selectors, services
@@ -95,8 +96,8 @@ def call_selection(request: HttpRequest, slug: str) -> HttpResponse:
         "call": call,
         "state": call.state(),
         "applications": applications,
-        "applications_text": selectors.people_text(applications),
-        "seats_text": selectors.people_text(call.seats),
+        "applications_text": grouped(applications),
+        "seats_text": grouped(call.seats),
         "policy": policy,
         "policy_rows": selectors.policy_text(
             {"kind": policy.kind, "weights": policy.weights, "offer_days": policy.offer_days},

@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
 from yachay.accounts.api_auth import ApiKeyAuth, refuse_if_rate_limited
+from yachay.accounts.models import ApiKey
 from yachay.core.actors import Actor
 from yachay.core.http import client_ip
 from yachay.intake import selectors, services
@@ -166,7 +167,8 @@ def read_call(request: HttpRequest, call_slug: str) -> dict[str, Any]:
 )
 def submit(request: HttpRequest, call_slug: str) -> Status:
     """Every invalid field is listed at once in `errors`. A DNI that already applied to the
-    call answers 409 with the existing `reference`; a call that is not open answers 409."""
+    call answers 409; with the existing `reference` only to the key that submitted that
+    application. A call that is not open answers 409."""
     _refuse_unknown_query(request, set())
     call = _call(call_slug)
     if not call.is_open():
@@ -180,22 +182,36 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
     form = ApplicationApiForm(body, call=call)
     if not form.is_valid():
         return Status(422, {"errors": api_errors(form)})
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
     try:
         app = services.application_submit(
             call=call,
             data=form.cleaned_data,
             consent_ip=client_ip(request),
-            actor=Actor.of_api_key(request.auth),  # type: ignore[attr-defined]
+            actor=Actor.of_api_key(key),
             source=Application.Source.API,
         )
     except services.CallNotOpen:
         return Status(409, {"detail": _call_state_message(call), "state": call.state()})
     except services.DuplicateApplication as dup:
+        # The reference unlocks the status page: only the key that submitted the first
+        # application learns it again (a retry after a lost answer); any other key could
+        # otherwise look up anyone's reference by their DNI.
+        if dup.existing.api_key_id is not None and dup.existing.api_key_id == key.pk:
+            return Status(
+                409,
+                {
+                    "detail": _("This DNI already applied to this call."),
+                    "reference": dup.existing.reference,
+                },
+            )
         return Status(
             409,
             {
-                "detail": _("This DNI already applied to this call."),
-                "reference": dup.existing.reference,
+                "detail": _(
+                    "This DNI already applied to this call, through another channel; "
+                    "the person has the reference code."
+                )
             },
         )
     return Status(201, _out(app))

@@ -98,6 +98,30 @@ def test_a_dni_that_already_applied_gets_409_with_the_existing_reference(
     assert Application.objects.count() == 1
 
 
+def test_another_key_gets_the_409_without_the_reference_of_someone_elses_application(
+    client: Client, call: Call, partner_key: tuple[ApiKey, str]
+) -> None:
+    first = submit(client, partner_key[1], valid_api_payload()).json()
+    _other, raw = api_key_create(name="Otro socio", actor=SYSTEM)
+    r = submit(client, raw, valid_api_payload(email="otro@example.pe"))
+    assert r.status_code == 409
+    assert "reference" not in r.json() and first["reference"] not in r.content.decode()
+    assert r.json()["detail"]  # still says why, in words
+    assert Application.objects.count() == 1
+
+
+def test_a_key_gets_no_reference_of_an_application_sent_through_the_web_form(
+    client: Client, call: Call, partner_key: tuple[ApiKey, str]
+) -> None:
+    from yachay.conftest import valid_form_data
+
+    client.post(f"/convocatorias/{call.slug}/postular/", valid_form_data(dni="45678912"))
+    web = Application.objects.get()
+    r = submit(client, partner_key[1], valid_api_payload(dni="45678912"))
+    assert r.status_code == 409
+    assert "reference" not in r.json() and web.reference not in r.content.decode()
+
+
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer ych_00000000_fake", "Basic abc"])
 def test_it_answers_401_without_a_valid_key(client: Client, call: Call, header: str | None) -> None:
     extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}

@@ -56,9 +56,9 @@ class UserAdmin(ProgramAdminOnly, BaseUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ProgramAdminOnly):
-    list_display = ("name", "prefix", "user", "created_at", "revoked_at")
+    list_display = ("name", "prefix", "user", "role", "created_at", "revoked_at")
     list_filter = ("revoked_at",)
-    readonly_fields = ("name", "prefix", "user", "created_at", "revoked_at")
+    readonly_fields = ("name", "prefix", "user", "role", "created_at", "revoked_at")
     exclude = ("key_hash",)
     actions = ["revoke"]
 

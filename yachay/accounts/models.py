@@ -47,8 +47,9 @@ class ApiKey(models.Model):
     """A partner system's key. Only a SHA-256 hash is stored; the key is shown once.
 
     A key with a user acts with that user's scope (a coordinator's key reads only
-    their departments). A key without a user is a partner key: it submits
-    applications and reads back the ones it submitted.
+    their departments), and only while that user is active and keeps the role the key was
+    issued for. A key without a user is a partner key: it submits applications and reads
+    back the ones it submitted.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -61,6 +62,11 @@ class ApiKey(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_keys",
+    )
+    # The user's role when the key was made: a key works only while its user is active and
+    # still holds that role, so taking a role away (or deactivating the person) ends its keys.
+    role = models.CharField(
+        _("role when issued"), max_length=20, choices=Role.choices, blank=True, default=""
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

@@ -20,9 +20,11 @@ from yachay.accounts.forms import (
     StaffSetPasswordForm,
 )
 from yachay.accounts.services import login_link_request, safe_next, user_from_login_link
+from yachay.core.caching import personal_data
 from yachay.core.http import ratelimit
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 @ratelimit("login_link", "YACHAY_RATELIMIT_STATUS")
 def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
@@ -51,6 +53,7 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_request.html", {"form": form, "next": next_url})
 
 
+@personal_data
 @login_required(login_url="/entrar/")
 def me(request: HttpRequest) -> HttpResponse:
     """A learner's place: their cohort, its sessions, check-in when one is open."""

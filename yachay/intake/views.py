@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yachay.core.actors import PUBLIC
+from yachay.core.caching import personal_data
 from yachay.core.http import client_ip, ratelimit
 from yachay.intake import selectors, services
 from yachay.intake.forms import ApplicationForm
@@ -30,6 +31,7 @@ def _submission_key(raw: object) -> uuid.UUID | None:
         return None
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 @ratelimit("apply", "YACHAY_RATELIMIT_FORM")
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
@@ -86,6 +88,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@personal_data
 def apply_done(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     call = _call_or_404(slug)
     app = selectors.application_by_submission_key(call, key)
@@ -94,6 +97,7 @@ def apply_done(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
     return render(request, "intake/apply_done.html", {"call": call, "app": app})
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 @ratelimit("status", "YACHAY_RATELIMIT_STATUS")
 def status(request: HttpRequest, slug: str) -> HttpResponse:

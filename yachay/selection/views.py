@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yachay.core.actors import PUBLIC, Actor
+from yachay.core.caching import personal_data
 from yachay.core.http import ratelimit
 from yachay.core.numbers import grouped
 from yachay.intake.models import Application
@@ -23,6 +24,7 @@ from yachay.selection.forms import PublishForm
 from yachay.selection.models import SelectionPolicy, SelectionRun
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 @ratelimit("offer", "YACHAY_RATELIMIT_STATUS")
 def offer(request: HttpRequest, token: str) -> HttpResponse:

@@ -59,11 +59,14 @@ def test_accepting_creates_an_enrollment_and_a_learner_who_signs_in_by_link(
 ) -> None:
     offer = offer_of()
     url = f"/ofertas/{offer_token(offer)}/"
-    assert 'data-state="pending"' in client.get(url).content.decode()
+    page = client.get(url)
+    assert 'data-state="pending"' in page.content.decode()
+    assert "no-store" in page["Cache-Control"]  # a name and a place: never cached
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(url, {"answer": "accept"})
     assert 'data-state="accepted"' in r.content.decode()
+    assert "no-store" in r["Cache-Control"]
     enrollment = Enrollment.objects.get(application=offer.decision.application)
     assert enrollment.status == "waiting" and enrollment.user.role == "learner"
     link = re.search(r"(/entrar/\S+/\S+/)", str(mail.outbox[0].body))

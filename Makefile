@@ -40,7 +40,8 @@ run: install
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --forwarded-allow-ips=127.0.0.1
+		--access-logfile - --logger-class yachay.core.logs.GunicornLogger \
+		--forwarded-allow-ips=127.0.0.1
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).
 test: install

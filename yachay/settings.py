@@ -252,14 +252,42 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
 
 # Never log request bodies or personal data; errors go to stderr.
+# Sign-in links, offers and password resets carry a secret in their address: every handler
+# scrubs it ("Not Found: /ofertas/[scrubbed]/"); gunicorn's access log is scrubbed by
+# `--logger-class yachay.core.logs.GunicornLogger` (docs/operators.md).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"client_errors_without_traceback": {"()": "yachay.core.logs.ClientErrorsBrief"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # A refused request (403, 400) is the client's doing: one warning line, no traceback.
-    "loggers": {"django.request": {"filters": ["client_errors_without_traceback"]}},
+    "filters": {
+        "client_errors_without_traceback": {"()": "yachay.core.logs.ClientErrorsBrief"},
+        "scrub_secrets": {"()": "yachay.core.logs.ScrubSecrets"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["scrub_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (a console when DEBUG, mail to ADMINS) do not scrub: its
+        # records go to ours instead, through the root.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # `runserver`'s request lines.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # A refused request (403, 400) is the client's doing: one warning line, no traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
 
 # Background tasks (django.tasks API): a table in our own database, run by

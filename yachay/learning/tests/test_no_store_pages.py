@@ -24,9 +24,7 @@ def no_store(response: object) -> bool:
     return "no-store" in response["Cache-Control"]  # type: ignore[index]
 
 
-def test_the_public_status_result_and_the_form_are_never_stored(
-    client: Client, call: Call
-) -> None:
+def test_the_public_status_result_and_the_form_are_never_stored(client: Client, call: Call) -> None:
     apply = f"/convocatorias/{call.slug}/postular/"
     assert no_store(client.get(apply))
     sent = client.post(apply, valid_form_data(submission_key=str(uuid.uuid4())))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -153,6 +154,46 @@ def applications_status_set(
         )
         changed += 1
     return changed
+
+
+# A DNI that applies again gets its reference again, by email to the address on file, at
+# most this often: the form cannot be used to flood someone's inbox.
+REFERENCE_AGAIN_EVERY = 3600  # seconds
+
+
+def application_reference_resend(*, application: Application, actor: Actor) -> bool:
+    """Someone sent the form again with the DNI of ``application``: queue an email with its
+    reference to the address given *in that application* (never to the one just typed,
+    which would hand anyone the reference of any DNI). At most once an hour per
+    application; returns whether an email was queued.
+
+    The web form answers the same page either way, so it does not tell whether a DNI
+    has applied (issue #10).
+    """
+    if not cache.add(f"intake:reference-again:{application.pk}", 1, REFERENCE_AGAIN_EVERY):
+        return False
+    from yachay.intake import tasks  # the task module calls back into this one: import late
+
+    with transaction.atomic():
+        audit_record(actor=actor, action="application.reference_resend", obj=application)
+        transaction.on_commit(
+            lambda: tasks.send_reference_again.enqueue(application_id=application.pk)
+        )
+    return True
+
+
+def application_send_reference_again(*, application_id: int) -> None:
+    """Email an application's reference to its own address, in the language it was made in."""
+    app = Application.objects.select_related("call__program").get(pk=application_id)
+    with translation.override(app.language):
+        context = {
+            "app": app,
+            "site_url": settings.YACHAY_SITE_URL.rstrip("/"),
+            "contact_email": settings.YACHAY_CONTACT_EMAIL,
+        }
+        subject = render_to_string("intake/email/reference_again_subject.txt", context).strip()
+        body = render_to_string("intake/email/reference_again.txt", context)
+    send_mail(subject, body, None, [app.email], fail_silently=False)
 
 
 def _send_confirmation_safely(app: Application) -> None:

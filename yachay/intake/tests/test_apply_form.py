@@ -48,7 +48,9 @@ def test_it_shows_the_form_in_spanish_by_default(client: Client, call: Call) -> 
     assert "Ley 29733" in html  # the consent text is shown where consent is asked
 
 
-def test_it_stores_an_application_and_shows_its_reference(client: Client, call: Call) -> None:
+def test_it_stores_an_application_and_says_where_the_reference_went(
+    client: Client, call: Call
+) -> None:
     r = post(client)
     assert r.status_code == 302
     app = Application.objects.get()
@@ -59,8 +61,11 @@ def test_it_stores_an_application_and_shows_its_reference(client: Client, call: 
     assert app.woman_led is True and app.digital_level == 3
     assert app.consent_version == "2026-1" and app.consent_ip == "127.0.0.1"
     assert app.source == "web"
-    done = client.get(r["Location"])
-    assert app.reference in done.content.decode()
+    done = client.get(r["Location"]).content.decode()
+    assert 'data-sent="yes"' in done and "illari.quispe@example.pe" in done
+    # The reference goes by email only: a page showing it for a new DNI, and not for a DNI
+    # that had applied, would tell anyone who has applied.
+    assert app.reference not in done
 
 
 def test_it_audits_the_submission_without_personal_data(client: Client, call: Call) -> None:
@@ -94,15 +99,102 @@ def test_the_same_form_sent_twice_yields_one_application_shown_once(
     assert Application.objects.count() == 1
 
 
-def test_the_same_dni_in_a_new_form_gets_a_clear_message_and_no_second_application(
+def _answer_of(client: Client, response: Any) -> str:
+    """The "application sent" page a form's answer leads to, without what differs anyway
+    (the address typed, the time)."""
+    assert response.status_code == 302, response.status_code
+    assert re.fullmatch(
+        r"/convocatorias/2027-i/postular/enviada/[0-9a-f-]{36}/", response["Location"]
+    )
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    html = re.sub(r"<strong>[^<]*</strong>", "<strong>EMAIL</strong>", html)
+    html = re.sub(r"Enviada el [^<]*\.", "Enviada el FECHA.", html)
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "CSRF", html)
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "UUID", html)  # the address of the page
+
+
+def test_the_form_answers_the_same_whether_or_not_the_dni_had_applied(
+    call: Call, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue #10: "Ya existe una postulación con este DNI" told anyone who had applied."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = Client()
+        new = _answer_of(first, post(first))
+    owner = Application.objects.get()
+    mail.outbox.clear()
+    stranger = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = post(stranger, email="curioso@example.pe", given_names="Otro")
+    assert Application.objects.count() == 1  # no second application
+    assert _answer_of(stranger, again) == new  # the same page, word for word
+    assert "Ya existe" not in again.content.decode()
+    # The reference went to the address on file, never to the one just typed.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [owner.email] and owner.reference in mail.outbox[0].body
+    assert all("curioso@example.pe" not in m.to for m in mail.outbox)
+    assert AuditEvent.objects.filter(
+        action="application.reference_resend", object_id=str(owner.pk), actor_label="public"
+    ).exists()
+
+
+def test_the_reference_is_sent_again_at_most_once_an_hour(
+    call: Call, django_capture_on_commit_callbacks: Any
+) -> None:
+    post(Client())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            assert post(Client(), email="otra@example.pe").status_code == 302
+    assert len(mail.outbox) == 1
+    assert Application.objects.count() == 1
+
+
+def test_a_double_click_after_a_dni_had_applied_sends_one_email(
+    call: Call, django_capture_on_commit_callbacks: Any
+) -> None:
+    post(Client())
+    mail.outbox.clear()
+    client = Client()
+    data = valid_form_data(submission_key=str(uuid.uuid4()), email="otra@example.pe")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(URL, data)
+        second = client.post(URL, data)
+    assert first["Location"] == second["Location"]
+    assert len(mail.outbox) == 1
+
+
+def test_the_sent_page_is_shown_only_to_the_browser_that_sent_the_form(
     client: Client, call: Call
 ) -> None:
-    post(client)
-    r = post(client, email="otra@example.pe")
-    assert r.status_code == 422
-    assert "dni" in errors(r)
-    assert Application.objects.count() == 1
-    assert 'value="otra@example.pe"' in r.content.decode()  # what they typed is kept
+    r = post(client)
+    mine = client.get(r["Location"]).content.decode()
+    assert "illari.quispe@example.pe" in mine
+    other = Client().get(r["Location"])  # the link, from another browser
+    assert other.status_code == 200
+    html = other.content.decode()
+    assert 'data-sent="no"' in html and "illari.quispe@example.pe" not in html
+    assert Application.objects.get().reference not in html
+    assert "no-store" in other["Cache-Control"]
+
+
+def test_the_sent_page_shows_nothing_after_an_hour(
+    client: Client, call: Call, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    r = post(client)
+    later = time.time() + 3601
+    monkeypatch.setattr(time, "time", lambda: later)
+    html = client.get(r["Location"]).content.decode()
+    assert 'data-sent="no"' in html and "illari.quispe@example.pe" not in html
+
+
+def test_a_made_up_sent_address_shows_the_neutral_page(client: Client, call: Call) -> None:
+    r = client.get(f"{URL}enviada/{uuid.uuid4()}/")
+    assert r.status_code == 200 and 'data-sent="no"' in r.content.decode()
+    assert client.get(f"{URL}enviada/no-es-un-uuid/").status_code == 404
 
 
 def test_the_same_dni_may_apply_to_another_call(client: Client, call: Call) -> None:

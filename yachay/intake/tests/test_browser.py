@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
@@ -217,8 +218,17 @@ def send(page: Page) -> None:
 
 
 def reference_shown(page: Page) -> str:
+    """The reference a person gets: the "sent" page names the address it went to (never
+    the reference itself, which would tell anyone who has applied), and the email has it."""
     page.wait_for_url(re.compile(r"/postular/enviada/[0-9a-f-]{36}/$"))
-    return str(page.locator("#reference").inner_text()).strip()
+    sent = page.locator("#sent")
+    assert sent.get_attribute("data-sent") == "yes"
+    assert "illari.quispe@example.pe" in sent.inner_text()
+    assert mail.outbox, "no confirmation email"
+    found = re.search(r"YCH-[0-9A-Z]{6}", str(mail.outbox[-1].body))
+    assert found, mail.outbox[-1].body
+    assert found.group(0) not in page.locator("main").inner_text()
+    return found.group(0)
 
 
 def no_sideways_scroll(page: Page) -> None:
@@ -247,7 +257,9 @@ def unlabelled_fields(page: Page) -> list[str]:
 
 
 # The tests -----------------------------------------------------------------
-def test_a_person_applies_from_a_phone_and_sees_the_reference_code(phone: Page, call: Call) -> None:
+def test_a_person_applies_from_a_phone_and_gets_the_reference_code(
+    phone: Page, call: Call, open_session: OpenSession
+) -> None:
     phone.goto(apply_url(call))
     assert phone.locator("html").get_attribute("lang") == "es"
     # With JavaScript the "update lists" button is not needed, so not shown.
@@ -265,6 +277,12 @@ def test_a_person_applies_from_a_phone_and_sees_the_reference_code(phone: Page, 
     assert (app.dni, app.ubigeo, app.phone) == ("45678912", "080101", "+51987654321")
     assert app.given_names == "Illari Ñusta"
     assert sorted(app.schedules) == ["evening", "weekend"]
+    # The "sent" page is not a link for anyone else: another browser sees a neutral page.
+    other = open_session(**PHONE).page
+    other.goto(phone.url)
+    assert other.locator("#sent").get_attribute("data-sent") == "no"
+    assert "illari.quispe@example.pe" not in other.locator("main").inner_text()
+    assert_accessible_at_widths(other)
 
 
 def test_without_javascript_the_update_button_fills_the_place_lists(

@@ -21,9 +21,9 @@ HAS_DEVICE = "yachay_2fa_device"
 def second_factor_due(request: HttpRequest) -> bool:
     """Signed in with a password, must give a code, has not yet."""
     user = request.user
-    if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
         return False
-    if not may_use_two_factor(user):  # type: ignore[arg-type]
+    if not may_use_two_factor(user):
         return False
     return bool(settings.YACHAY_REQUIRE_2FA or request.session.get(HAS_DEVICE))
 

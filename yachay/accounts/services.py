@@ -266,7 +266,7 @@ def two_factor_check(*, user: User, code: str, actor: Actor) -> CodeCheck:
     code = normalise_code(code)
     is_totp = code.isdigit() and len(code) == 6
     model: type[Device] = TOTPDevice if is_totp else StaticDevice
-    device = model.objects.select_for_update().filter(user=user, confirmed=True).first()  # type: ignore[attr-defined]
+    device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
         return CodeCheck(None)
     allowed, data = device.verify_is_allowed()

@@ -32,7 +32,12 @@ from yachay.accounts.forms import (
 )
 from yachay.accounts.middleware import HAS_DEVICE
 from yachay.accounts.models import User
-from yachay.accounts.services import login_link_request, safe_next, user_from_login_link
+from yachay.accounts.services import (
+    login_link_request,
+    may_use_two_factor,
+    safe_next,
+    user_from_login_link,
+)
 from yachay.core.actors import Actor
 from yachay.core.http import client_ip, ratelimit
 
@@ -90,7 +95,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "open_ids": open_ids - recorded.keys(),
         "recorded": recorded,
         "staff": user.works_with_cohorts,  # type: ignore[union-attr]
-        "two_factor": services.may_use_two_factor(user),  # type: ignore[arg-type]
+        "two_factor": may_use_two_factor(user),  # type: ignore[arg-type]
     }
     return render(request, "accounts/me.html", context)
 
@@ -302,7 +307,7 @@ def _with_next(url: str, next_url: str) -> str:
 def two_factor_codes(request: HttpRequest) -> HttpResponse:
     """GET: the recovery codes just made, once. POST: make new ones (the old ones stop)."""
     user = request.user
-    if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
         return redirect("accounts:two_factor")
     assert isinstance(user, User)
     next_url = _next(request)

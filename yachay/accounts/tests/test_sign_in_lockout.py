@@ -60,7 +60,8 @@ def test_the_account_is_locked_whatever_address_tries_it(
     r = staff_sign_in(client, "ana.admin", PASSWORD, REMOTE_ADDR="10.0.0.99")
     assert r.status_code == 429
     # Another account from a fresh address is not affected.
-    assert staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.0.0.98").status_code == 302
+    other = staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.0.0.98")
+    assert other.status_code == 302
 
 
 def test_an_address_is_locked_whatever_account_it_tries(
@@ -68,8 +69,10 @@ def test_an_address_is_locked_whatever_account_it_tries(
 ) -> None:
     for name in ["a", "b", "c"]:
         staff_sign_in(client, name, "wrong", REMOTE_ADDR="10.9.9.9")
-    assert staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 429
-    assert staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.8").status_code == 302
+    same = staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.9")
+    assert same.status_code == 429
+    other = staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.8")
+    assert other.status_code == 302
 
 
 def test_a_lockout_writes_one_audit_row_without_the_password(

@@ -33,9 +33,7 @@ def free_port() -> int:
 def sign_in(base: str, username: str, password: str) -> int:
     """A fresh browser: GET the page for its CSRF token, POST the form; the status code."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(jar), NoRedirect()
-    )
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
     page = opener.open(f"{base}/personal/entrar/", timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token
@@ -86,7 +84,8 @@ def server(tmp_path: Path) -> object:
     subprocess.run(
         [
             py, "manage.py", "shell", "-c",
-            "from yachay.accounts.services import user_create; from yachay.core.actors import SYSTEM;"
+            "from yachay.accounts.services import user_create;"
+            "from yachay.core.actors import SYSTEM;"
             f"user_create(username='ana.admin', password='{PASSWORD}', role='admin', actor=SYSTEM)",
         ],
         cwd=ROOT, env=env, check=True,

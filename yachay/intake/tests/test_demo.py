@@ -331,8 +331,7 @@ def test_it_writes_working_credentials_readable_by_the_owner_only(db: None) -> N
     admin = authenticate(request, username="admin", password=users["admin"]["password"])
     assert admin is not None and admin.is_program_admin
     coord = authenticate(
-        request,
-        username="coordinador.cusco", password=users["coordinador.cusco"]["password"]
+        request, username="coordinador.cusco", password=users["coordinador.cusco"]["password"]
     )
     assert coord is not None and coord.departments == ["08", "21"]
     assert api_key_lookup(data["api_key"]["key"]) is not None

@@ -197,3 +197,21 @@ def test_new_recovery_codes_replace_the_old_ones(client: Client, users: dict[str
     client.post("/salir/")
     sign_in(client, "ana.admin")
     assert client.post("/personal/verificacion/", {"code": old[1]}).status_code == 200
+
+
+def test_the_admin_resets_a_lost_phone_after_a_review_page(
+    client: Client, users: dict[str, User], settings: Any
+) -> None:
+    settings.YACHAY_REQUIRE_2FA = False  # the admin here signs in without a code
+    enrolled(users["coordinator"])
+    client.force_login(users["admin"])
+    data = {"action": "reset_two_factor", "_selected_action": [users["coordinator"].pk]}
+    review = client.post("/admin/accounts/user/", data)
+    body = review.content.decode()
+    assert review.status_code == 200 and "carlos.coord" in body and 'name="confirm"' in body
+    assert TOTPDevice.objects.filter(user=users["coordinator"]).exists()
+    done = client.post("/admin/accounts/user/", {**data, "confirm": "yes"}, follow=True)
+    assert done.status_code == 200
+    assert not TOTPDevice.objects.filter(user=users["coordinator"]).exists()
+    event = AuditEvent.objects.get(action="two_factor.reset")
+    assert event.actor == users["admin"] and event.object_id == str(users["coordinator"].pk)

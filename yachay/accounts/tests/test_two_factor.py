@@ -209,6 +209,7 @@ def test_the_admin_resets_a_lost_phone_after_a_review_page(
     review = client.post("/admin/accounts/user/", data)
     body = review.content.decode()
     assert review.status_code == 200 and "carlos.coord" in body and 'name="confirm"' in body
+    assert "Sí, restablecer la verificación en dos pasos" in body
     assert TOTPDevice.objects.filter(user=users["coordinator"]).exists()
     done = client.post("/admin/accounts/user/", {**data, "confirm": "yes"}, follow=True)
     assert done.status_code == 200

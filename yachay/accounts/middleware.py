@@ -33,7 +33,8 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if second_factor_due(request):
+        # No session cookie, no one signed in: the public form and API keys pay nothing here.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and second_factor_due(request):
             path = request.path_info
             if path.startswith("/api/"):
                 # The API sees a half signed-in session as no session; keys still work.

@@ -165,6 +165,7 @@ def test_when_not_required_only_those_who_set_it_up_are_asked(
     settings.YACHAY_REQUIRE_2FA = False
     client.force_login(users["coordinator"])
     assert client.get("/personal/").status_code == 200
+    assert 'href="/personal/verificacion/"' in client.get("/mi-cuenta/").content.decode()
     client.post("/salir/")
     enrolled(users["admin"])
     sign_in(client, "ana.admin")

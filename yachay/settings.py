@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,10 @@ INSTALLED_APPS = [
     "yachay.learning",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "django.contrib.admin",
     "django.contrib.auth",
@@ -121,8 +126,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yachay.core.caching.NoStoreForPersonalData",  # signed-in answers: Cache-Control no-store
+    "django_otp.middleware.OTPMiddleware",
+    "yachay.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into our "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yachay.urls"
@@ -173,6 +182,37 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:staff_login"
 LOGIN_REDIRECT_URL = "cohorts:home"
 LOGOUT_REDIRECT_URL = "/"
+
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Wrong passwords (staff sign-in and the admin's): after LIMIT failures within LOCKOUT minutes,
+# the account and the address are each refused for LOCKOUT minutes, whichever worker or host
+# answers (the count is a table in the database, django-axes).
+YACHAY_SIGNIN_FAILURE_LIMIT = env_int("YACHAY_SIGNIN_FAILURE_LIMIT", 10, minimum=1)
+YACHAY_SIGNIN_LOCKOUT_MINUTES = env_int("YACHAY_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = YACHAY_SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=YACHAY_SIGNIN_LOCKOUT_MINUTES)
+# Two separate counts: per account (from any address) and per address (for any account).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A try during a lockout is refused without being counted, so the wait we announce holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "yachay.core.http.client_ip"  # the same address as our rate limits
+AXES_LOCKOUT_CALLABLE = "yachay.accounts.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept with their address
+AXES_VERBOSE = False
+
+# Second factor (django-otp: TOTP apps and one-time recovery codes). Program admins and
+# coordinators must use one when this is on: on by default in production, off for the local
+# demo (`make run`); anyone who has set one up is asked for it either way.
+YACHAY_REQUIRE_2FA = env_bool("YACHAY_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("YACHAY_2FA_ISSUER", "Yachay")
+# Wrong codes one session may type per window, on top of django-otp's growing delays per device.
+YACHAY_RATELIMIT_2FA = os.environ.get("YACHAY_RATELIMIT_2FA", "10/300")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -52,6 +54,43 @@ class UserAdmin(ProgramAdminOnly, BaseUserAdmin):
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (_("Role and scope"), {"fields": ("role", "departments")}),
     )
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-step verification (lost phone)"))
+    def reset_two_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        """A review page first; on confirmation the people's app and recovery codes are
+        removed, and they set up a new app at their next sign-in."""
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/accounts/user/two_factor_reset.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Reset two-step verification"),
+                    "people": queryset,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        actor = Actor.of_user(request.user)  # type: ignore[arg-type]
+        for user in queryset:
+            services.two_factor_reset(user=user, actor=actor)
+        n = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step verification reset for %d person: they set it up again at their "
+                "next sign-in.",
+                "Two-step verification reset for %d people: they set it up again at their "
+                "next sign-in.",
+                n,
+            )
+            % n,
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(ApiKey)

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "yachay.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from yachay.accounts import signals  # noqa: F401  (connects the receivers)

@@ -91,3 +91,35 @@ class StaffSetPasswordForm(SetPasswordForm):
         )
         self.fields["new_password2"].help_text = _("Write it again, to be sure.")
         self.fields["new_password2"].error_messages["required"] = _("Write the new password again.")
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app or, when verifying, a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+        error_messages={"required": _("Write the code.")},
+    )
+
+    def __init__(self, *args: Any, recovery: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        if recovery:
+            field.label = _("Code from your app, or a recovery code")
+            field.help_text = _(
+                "Six digits from the authenticator app on your phone. Lost your phone? "
+                "Write one of your recovery codes instead."
+            )
+        else:
+            field.label = _("Code from your app")
+            field.help_text = _("The six digits the app shows now, with or without the space.")
+            field.widget.attrs["inputmode"] = "numeric"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -17,9 +18,14 @@ from django.utils.http import (
     urlsafe_base64_decode,
     urlsafe_base64_encode,
 )
+from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yachay.accounts.models import ApiKey, Role, User
 from yachay.core.actors import Actor
+from yachay.core.models import AuditEvent
 from yachay.core.services import audit_record
 
 KEY_PREFIX = "ych_"
@@ -166,3 +172,145 @@ def user_from_login_link(uidb64: str, token: str) -> User | None:
     if user is None or not login_tokens.check_token(user, token):
         return None
     return user
+
+
+# Sign-in lockouts (django-axes) ---------------------------------------------------------------
+
+
+def signin_lockout_record(*, username: str | None, ip_address: str | None) -> AuditEvent:
+    """The audit row of a lockout: which account (when one has that name) and which address;
+    never the password, nor a name typed that belongs to nobody (it may be someone's email)."""
+    user = User.objects.filter(username=username or "").first()
+    event = AuditEvent(
+        actor=None,
+        actor_label="public",
+        action="sign_in.locked_out",
+        object_type=User._meta.label_lower,
+        object_id=str(user.pk) if user else "",
+        changes={"account_known": user is not None, "ip_address": ip_address or ""},
+    )
+    event.save(force_insert=True)
+    return event
+
+
+# Second factor (django-otp): TOTP apps and one-time recovery codes -------------------------------
+
+RECOVERY_CODES = 10
+
+
+def may_use_two_factor(user: User) -> bool:
+    """Program admins and coordinators read personal data: they are the ones offered (and, with
+    YACHAY_REQUIRE_2FA, made) to use a second factor."""
+    return bool(user.is_active and (user.is_program_admin or user.role == Role.COORDINATOR))
+
+
+def must_use_two_factor(user: User) -> bool:
+    return bool(settings.YACHAY_REQUIRE_2FA) and may_use_two_factor(user)
+
+
+def totp_device_of(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The device being set up (not confirmed yet): a fresh secret, or the one shown before, so
+    reloading the page does not change the QR code under the person's phone."""
+    device = totp_device_of(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=str(_("Authenticator app")), confirmed=False
+        )
+    return device
+
+
+def _recovery_codes_make(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=str(_("Recovery codes")), confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def totp_device_confirm(
+    *, user: User, code: str, actor: Actor
+) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm the device being set up with a code from the app: the device and a new set of
+    recovery codes (shown once), or None when the code is wrong or comes too soon after one."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None or not device.verify_token(code):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _recovery_codes_make(user)
+    audit_record(
+        actor=actor, action="two_factor.enrol", obj=user,
+        changes={"recovery_codes": len(codes)},
+    )  # fmt: skip
+    return device, codes
+
+
+class CodeCheck(NamedTuple):
+    device: Device | None
+    wait_seconds: int = 0
+    recovery_code: bool = False
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in raw.lower() if ch.isalnum())
+
+
+@transaction.atomic
+def two_factor_check(*, user: User, code: str, actor: Actor) -> CodeCheck:
+    """Check a six-digit code from the app, or a recovery code (spent when it works).
+
+    Each device counts its wrong codes in the database and makes the next try wait longer
+    (1, 2, 4… seconds, django-otp), whichever worker answers; ``wait_seconds`` says how long.
+    """
+    code = normalise_code(code)
+    is_totp = code.isdigit() and len(code) == 6
+    model: type[Device] = TOTPDevice if is_totp else StaticDevice
+    device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return CodeCheck(None)
+    allowed, data = device.verify_is_allowed()
+    if not allowed:
+        until = (data or {}).get("locked_until")
+        wait = int((until - timezone.now()).total_seconds()) + 1 if until else 1
+        return CodeCheck(None, wait_seconds=max(wait, 1))
+    if not device.verify_token(code):
+        return CodeCheck(None)
+    if not is_totp:
+        audit_record(
+            actor=actor, action="two_factor.recovery_code_used", obj=user,
+            changes={"left": recovery_codes_left(user)},
+        )  # fmt: skip
+    return CodeCheck(device, recovery_code=not is_totp)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User, actor: Actor) -> list[str]:
+    """A new set of recovery codes; the old ones stop working."""
+    codes = _recovery_codes_make(user)
+    audit_record(
+        actor=actor, action="two_factor.recovery_codes_renew", obj=user,
+        changes={"recovery_codes": len(codes)},
+    )  # fmt: skip
+    return codes
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User, actor: Actor) -> int:
+    """Remove a person's app and recovery codes (a lost phone): they set up a new app at their
+    next sign-in. Returns how many devices were removed."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    audit_record(actor=actor, action="two_factor.reset", obj=user, changes={"devices": removed})
+    return removed

@@ -9,6 +9,8 @@ urlpatterns = [
     path("mi-cuenta/", views.me, name="me"),
     path("salir/", views.logout, name="logout"),
     path("personal/entrar/", views.staff_login, name="staff_login"),
+    path("personal/verificacion/", views.two_factor, name="two_factor"),
+    path("personal/verificacion/codigos/", views.two_factor_codes, name="two_factor_codes"),
     path("personal/contrasena/", views.password_reset, name="password_reset"),
     path("personal/contrasena/enviada/", views.password_reset_done, name="password_reset_done"),
     path(

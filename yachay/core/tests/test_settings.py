@@ -72,3 +72,36 @@ def test_bad_values_fail_loudly(monkeypatch: pytest.MonkeyPatch, helper: object,
 def test_the_default_database_is_sqlite_with_no_services() -> None:
     r = manage("shell", "-c", "from django.db import connection; print(connection.vendor)")
     assert r.stdout.strip().splitlines()[-1] == "sqlite"
+
+
+@pytest.mark.parametrize(
+    ("env", "required"),
+    [
+        ({"YACHAY_ENV": "production"}, "True"),
+        ({"YACHAY_ENV": "development"}, "False"),
+        ({"YACHAY_ENV": "production", "YACHAY_REQUIRE_2FA": "false"}, "False"),
+        ({"YACHAY_ENV": "development", "YACHAY_REQUIRE_2FA": "1"}, "True"),
+    ],
+)
+def test_two_step_verification_is_required_in_production_unless_turned_off(
+    tmp_path: Path, env: dict[str, str], required: str
+) -> None:
+    r = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.YACHAY_REQUIRE_2FA)",
+        SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="yachay.example.pe",
+        YACHAY_VAR_DIR=str(tmp_path), **env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == required
+
+
+def test_sign_in_lockout_limits_come_from_the_environment(tmp_path: Path) -> None:
+    r = manage(
+        "shell", "-c",
+        "from django.conf import settings;"
+        "print(settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds())",
+        YACHAY_SIGNIN_FAILURE_LIMIT="4", YACHAY_SIGNIN_LOCKOUT_MINUTES="30",
+        YACHAY_VAR_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "4 1800.0"

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.utils import timezone
 
 from yachay.accounts.models import User
@@ -325,10 +326,12 @@ def test_it_writes_working_credentials_readable_by_the_owner_only(db: None) -> N
     data = demo.credentials_read()
     assert data is not None
     users = {u["username"]: u for u in data["users"]}
-    admin = authenticate(username="admin", password=users["admin"]["password"])
+    # django-axes checks every sign-in against its lockouts: it needs the request.
+    request = RequestFactory().post("/personal/entrar/")
+    admin = authenticate(request, username="admin", password=users["admin"]["password"])
     assert admin is not None and admin.is_program_admin
     coord = authenticate(
-        username="coordinador.cusco", password=users["coordinador.cusco"]["password"]
+        request, username="coordinador.cusco", password=users["coordinador.cusco"]["password"]
     )
     assert coord is not None and coord.departments == ["08", "21"]
     assert api_key_lookup(data["api_key"]["key"]) is not None

@@ -66,6 +66,16 @@ class Command(BaseCommand):
                 scope = f"  departments {', '.join(user['departments'])}"
             w(f"  {user.get('role', ''):<12} {user.get('username')}  password: {password}{scope}")
             w(f"               signs in at {site}/personal/entrar/ and lands on {site}/personal/")
+        if settings.YACHAY_REQUIRE_2FA:
+            w(
+                "  Two-step verification is required for the admin and coordinators: after the"
+                " password they set up an authenticator app (QR code) and keep recovery codes."
+            )
+        else:
+            w(
+                "  Two-step verification: optional here (on by default in production); try it"
+                f" at {site}/personal/verificacion/ or with YACHAY_REQUIRE_2FA=1 make run."
+            )
         learner = User.objects.filter(username=data.get("learner") or "", is_active=True).first()
         if learner is not None:
             # A fresh one-time link each time: a link is spent when used.

@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yachay.core.input_guard.ControlCharacterMiddleware",  # no NUL in a path, query or form
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

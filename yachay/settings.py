@@ -191,6 +191,10 @@ CACHES = {
     )
 }
 
+# How long one process keeps an API key and a call it read for the intake API (seconds);
+# a revoked key or an edited call takes effect in every process within this bound.
+YACHAY_HOT_CACHE_SECONDS = env_int("YACHAY_HOT_CACHE_SECONDS", 5)
+
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "yachay" / "locale"]

@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "yachay.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from yachay.accounts.api_auth import KEYS
+        from yachay.accounts.models import ApiKey, User
+
+        KEYS.clear_on_save(ApiKey, User)

@@ -12,8 +12,10 @@ JSON string a view reads by hand.
   line breaks, and other control characters get a message next to their field);
 - a JSON body: no ``\\u0000`` escape and no raw NUL.
 
-The answer is a 400: JSON ``{"detail": ...}`` under ``/api/``, a page in the reader's
-language elsewhere. Nothing is stored or changed.
+The answer is a page in the reader's language with a 400; under ``/api/`` it is in the API's
+documented shapes: a 404 ``{"detail": ...}`` for a path (it can name nothing), a 422
+``{"errors": {"query"|"body": [...]}}`` for a parameter or a body. Nothing is stored or
+changed.
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def has_address_control(request: HttpRequest) -> bool:
-    """A control character in the path or in a query parameter's name or value."""
+def address_control(request: HttpRequest) -> str:
+    """Where a control character sits in the address: "path", "query", or "" for nowhere."""
     if _CONTROL.search(request.path_info):
-        return True
-    return any(
-        _CONTROL.search(name) or any(_CONTROL.search(value) for value in values)
-        for name, values in request.GET.lists()
-    )
+        return "path"
+    for name, values in request.GET.lists():
+        if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
+            return "query"
+    return ""
 
 
 def has_body_nul(request: HttpRequest) -> bool:
@@ -66,17 +68,21 @@ class ControlCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_address_control(request) or has_body_nul(request):
-            return refuse(request)
+        where = address_control(request) or ("body" if has_body_nul(request) else "")
+        if where:
+            return refuse(request, where)
         return self.get_response(request)
 
 
-def refuse(request: HttpRequest) -> HttpResponse:
+def refuse(request: HttpRequest, where: str) -> HttpResponse:
     message = _(
         "The request holds an invisible control character (such as a NUL byte) where none "
         "can be used. Remove it and try again."
     )
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
+        if where == "path":  # an address that can name nothing, as for any unknown object
+            return JsonResponse({"detail": message}, status=404)
+        # The API's format for a parameter it cannot take, as ninja's own checks answer.
+        return JsonResponse({"errors": {where: [message]}}, status=422)
     response = TemplateResponse(request, "core/400.html", {"message": message}, status=400)
     return response.render()

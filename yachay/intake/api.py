@@ -65,7 +65,7 @@ def _refuse_unknown_query(request: HttpRequest, allowed: set[str]) -> None:
 
 
 def _call(slug: str) -> Call:
-    call = selectors.open_call(slug)
+    call = selectors.open_call_cached(slug)
     if call is None:
         raise HttpError(404, _("There is no call with this address."))
     return call
@@ -198,6 +198,8 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
                 "reference": dup.existing.reference,
             },
         )
+    # A new application has no decision yet: say so, rather than ask the database.
+    Application._meta.get_field("decision").set_cached_value(app, None)  # type: ignore[union-attr]
     return Status(201, _out(app))
 
 

@@ -1,5 +1,5 @@
 """A NUL byte (or another control character) in an address, a query or a form field is a
-400 with words, on SQLite and PostgreSQL alike: PostgreSQL cannot hold a NUL, and these
+400 page in words (in the API: a 404 for a path, a 422 for a query or a body), on SQLite and PostgreSQL alike: PostgreSQL cannot hold a NUL, and these
 requests answered 500 there (issue #10, item 4). Run on both databases."""
 
 from __future__ import annotations
@@ -26,9 +26,13 @@ def _refused_in_spanish(r: Any) -> None:
     assert SPANISH in body and "Nada se guardó" in body
 
 
-def _refused_as_json(r: Any) -> None:
-    assert r.status_code == 400
-    assert SPANISH in r.json()["detail"]
+def _refused_as_json(r: Any, where: str) -> None:
+    if where == "path":  # an address that names nothing: the API's 404, in words
+        assert r.status_code == 404
+        assert SPANISH in r.json()["detail"]
+    else:
+        assert r.status_code == 422
+        assert SPANISH in r.json()["errors"][where][0]
 
 
 def test_the_status_page_refuses_a_nul_in_the_dni(client: Client, call: Any) -> None:
@@ -48,7 +52,7 @@ def test_the_api_refuses_a_nul_in_a_reference(
     client: Client, call: Any, partner_key: Any
 ) -> None:
     r = client.get(f"/api/v1/calls/{call.slug}/applications/YCH-%00", **bearer(partner_key[1]))
-    _refused_as_json(r)
+    _refused_as_json(r, "path")
 
 
 @pytest.mark.parametrize("char", ["%00", "%01", "%1b", "%7f", "%0a"])
@@ -56,8 +60,8 @@ def test_every_address_refuses_control_characters(client: Client, call: Any, cha
     _refused_in_spanish(client.get(f"/convocatorias/{call.slug}{char}/"))
     _refused_in_spanish(client.get(f"/ayuda/?q=a{char}b"))
     _refused_in_spanish(client.get(f"/ayuda/?a{char}=1"))
-    _refused_as_json(client.get(f"/api/v1/calls/{call.slug}{char}"))
-    _refused_as_json(client.get(f"/api/v1/calls?x={char}"))
+    _refused_as_json(client.get(f"/api/v1/calls/{call.slug}{char}"), "path")
+    _refused_as_json(client.get(f"/api/v1/calls?x={char}"), "query")
 
 
 def test_the_api_refuses_a_nul_escape_in_a_json_body(
@@ -71,7 +75,7 @@ def test_the_api_refuses_a_nul_escape_in_a_json_body(
         content_type="application/json",
         **bearer(partner_key[1]),
     )
-    _refused_as_json(r)
+    _refused_as_json(r, "body")
     assert not Application.objects.exists()
     assert not AuditEvent.objects.filter(action="application.submit").exists()
 

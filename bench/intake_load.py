@@ -611,7 +611,7 @@ def start_gunicorn(
     return subprocess.Popen(command, env=full_env, stdout=log, stderr=log, start_new_session=True)
 
 
-def wait_ready(proc: subprocess.Popen[bytes], base_url: str, limit: float = 30.0) -> None:
+def wait_ready(proc: subprocess.Popen[bytes], base_url: str, limit: float = 120.0) -> None:
     import urllib.error
     import urllib.request
 

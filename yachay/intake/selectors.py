@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from yachay.accounts.models import ApiKey
 from yachay.accounts.scopes import scope_by_department
-from yachay.core.memo import Memo
 from yachay.core.choices import SLOT_HOURS, Modality, Schedule, Segment, slot_label
+from yachay.core.memo import Memo
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Track
 

@@ -1,6 +1,7 @@
-"""A NUL byte (or another control character) in an address, a query or a form field is a
-400 page in words (in the API: a 404 for a path, a 422 for a query or a body), on SQLite and PostgreSQL alike: PostgreSQL cannot hold a NUL, and these
-requests answered 500 there (issue #10, item 4). Run on both databases."""
+"""A NUL byte (or another control character) in an address, a query or a form field is
+refused in words, on SQLite and PostgreSQL alike: a 400 page, or in the API a 404 for a path
+and a 422 for a query or a body. PostgreSQL cannot hold a NUL, and these requests answered
+500 there (issue #10, item 4). Run on both databases."""
 
 from __future__ import annotations
 
@@ -48,9 +49,7 @@ def test_the_status_page_refuses_a_nul_in_the_query(client: Client, call: Any) -
     _refused_in_spanish(client.get(f"/convocatorias/{call.slug}/estado/?dni=1234%005678"))
 
 
-def test_the_api_refuses_a_nul_in_a_reference(
-    client: Client, call: Any, partner_key: Any
-) -> None:
+def test_the_api_refuses_a_nul_in_a_reference(client: Client, call: Any, partner_key: Any) -> None:
     r = client.get(f"/api/v1/calls/{call.slug}/applications/YCH-%00", **bearer(partner_key[1]))
     _refused_as_json(r, "path")
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -199,7 +199,7 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
             },
         )
     # A new application has no decision yet: say so, rather than ask the database.
-    Application._meta.get_field("decision").set_cached_value(app, None)  # type: ignore[union-attr]
+    cast(Any, Application._meta.get_field("decision")).set_cached_value(app, None)
     return Status(201, _out(app))
 
 

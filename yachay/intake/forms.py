@@ -458,7 +458,7 @@ class ApplicationApiForm(ApplicationFields):
         # that follow: Django deep-copies every field of every form it makes, a sixth of the
         # API's CPU per application (bench/intake_profile.py). Validating reads a field and
         # never changes it, and the API never renders one.
-        self.base_fields = _api_fields(call)
+        self.base_fields = _api_fields(call)  # type: ignore[misc]  # this form's own
         self.type_errors: dict[str, str] = {}
         self.raw_keys = set(data)
         data = dict(data)

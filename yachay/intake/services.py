@@ -158,7 +158,10 @@ def applications_status_set(
 def application_send_confirmation(*, application_id: int) -> None:
     """Email the reference code, in the language the person applied in (run by the task
     worker: a mail server that is down never turns a stored application into an error)."""
-    app = Application.objects.select_related("call__program").get(pk=application_id)
+    _send_confirmation(Application.objects.select_related("call__program").get(pk=application_id))
+
+
+def _send_confirmation(app: Application) -> None:
     with translation.override(app.language):
         context = {"app": app, "site_url": settings.YACHAY_SITE_URL.rstrip("/")}
         subject = render_to_string("intake/email/confirmation_subject.txt", context).strip()

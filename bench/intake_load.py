@@ -13,7 +13,7 @@ What it does, every run:
    required for business owners) and an API key through the services;
 2. starts gunicorn serving ``yachay.wsgi`` with ``YACHAY_ENV=production``, DEBUG off,
    the API rate limit off (``YACHAY_RATELIMIT_API=0``) and the locmem email backend; the
-   confirmation email is queued as a task in the application's transaction (no worker runs
+   confirmation email is queued as a task after commit (no worker runs
    here: ``bench/intake_profile.py`` measures the worker's CPU per email);
 3. from this process (a second process; gunicorn is the first) an asyncio client (aiohttp)
    loads two endpoints on the same stack:
@@ -860,8 +860,8 @@ def report(
         f"- Server: {server}{SYNC_NOTE if args.worker_class == 'sync' else ''}, "
         "`YACHAY_ENV=production`, DEBUG off, persistent DB connections "
         "(`DB_CONN_MAX_AGE=60`), API rate limit off (`YACHAY_RATELIMIT_API=0`), "
-        "locmem email backend; the confirmation email is queued as a task in the same "
-        "transaction and no task worker runs during the bench (`bench/intake_profile.py` "
+        "locmem email backend; the confirmation email is queued as a task after commit "
+        "and no task worker runs during the bench (`bench/intake_profile.py` "
         "measures the worker's CPU per email).",
         f"- Load: an asyncio client (aiohttp) in a second process, on the same 2 cores (its "
         f"CPU share is in the table). Each scenario: {args.warmup:g} s warm-up, then "
@@ -875,7 +875,7 @@ def report(
         "- **real**: `POST /api/v1/calls/{slug}/applications`, Bearer key, each body a valid "
         "application with a unique DNI (valid phone, district ubigeo, RUC for business "
         "owners): key and call (read, then kept 5 s per process), form validation, insert + "
-        "audit row + email task in one transaction. **bare**: a plain Django view on the "
+        "audit row in one transaction, then the email task. **bare**: a plain Django view on the "
         "same stack (`bench/bare/`) that parses the same JSON and inserts one row: the ceiling.",
         "",
         *table_markdown(summaries),

@@ -1,7 +1,7 @@
 """A small in-process cache with a time bound, for rows read on every request of a hot path.
 
 The intake API reads the same API key and the same call for every application; reading them
-again each time was a fifth of the endpoint's CPU (bench/intake_profile.py). A ``Memo`` keeps
+again each time was a quarter of the endpoint's CPU (bench/intake_profile.py). A ``Memo`` keeps
 them in this process for ``YACHAY_HOT_CACHE_SECONDS`` (default 5). A change made through the
 ORM in this process clears the memo at once (``clear_on_save``); in the other worker
 processes it shows after at most that many seconds. ``0`` switches the memo off.

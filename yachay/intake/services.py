@@ -86,10 +86,6 @@ def application_submit(
                     obj=app,
                     changes={"status": [None, app.status], "reference": app.reference},
                 )
-                # The email goes through the task queue, queued in the same transaction: no
-                # stored application without its email, and none of the rendering and SMTP
-                # work in the request (it was a fifth of the API's CPU per application).
-                tasks.send_confirmation.enqueue(application_id=app.pk)
         except IntegrityError:
             existing = Application.objects.filter(call=call, dni=fields["dni"]).first()
             if existing is None and submission_key is not None:
@@ -99,6 +95,11 @@ def application_submit(
             if attempt == 4:
                 raise
             continue  # a reference collision (1 in ~700 million): draw again
+        # The email goes through the task queue, after commit: none of the rendering and
+        # SMTP work in the request (it was a sixth of the API's CPU per application).
+        transaction.on_commit(
+            lambda a=app.pk: tasks.send_confirmation.enqueue(application_id=a)  # type: ignore[misc]
+        )
         return app
     raise AssertionError("unreachable")
 

@@ -8,7 +8,7 @@ from django_tasks import task
 @task()
 def send_confirmation(*, application_id: int) -> None:
     """The email with the reference code, sent by the worker: building and sending it took
-    a fifth of the API's CPU per application when it ran in the request."""
+    a sixth of the API's CPU per application when it ran in the request."""
     from yachay.intake import services
 
     services.application_send_confirmation(application_id=application_id)

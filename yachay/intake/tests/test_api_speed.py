@@ -30,11 +30,15 @@ def _submit(client: Client, call: Any, raw: str, dni: str) -> Any:
 
 
 def test_a_submission_costs_five_statements_once_key_and_call_are_known(
-    client: Client, call: Any, partner_key: Any, django_assert_num_queries: Any
+    client: Client,
+    call: Any,
+    partner_key: Any,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     assert _submit(client, call, partner_key[1], "11111111").status_code == 201
-    # BEGIN, the application, its audit row, its email task, COMMIT: nothing read.
-    with django_assert_num_queries(5):
+    # BEGIN, the application, its audit row, COMMIT, then its email task: nothing read.
+    with django_assert_num_queries(5), django_capture_on_commit_callbacks(execute=True):
         r = _submit(client, call, partner_key[1], "22222222")
     assert r.status_code == 201
     assert r.json()["decision"] == "pending"
@@ -83,11 +87,17 @@ def test_an_edited_call_is_read_again(client: Client, call: Any, partner_key: An
     assert r.status_code == 422 and "modality" in r.json()["errors"]
 
 
-def test_the_email_is_queued_with_the_application_and_sent_by_the_worker(
-    client: Client, call: Any, partner_key: Any, settings: Any, mailoutbox: Any
+def test_the_email_is_queued_after_commit_and_sent_by_the_worker(
+    client: Client,
+    call: Any,
+    partner_key: Any,
+    settings: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
-    r = _submit(client, call, partner_key[1], "11111111")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _submit(client, call, partner_key[1], "11111111")
     assert r.status_code == 201
     assert mailoutbox == []  # not in the request
     task = DBTaskResult.objects.get()

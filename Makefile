@@ -71,29 +71,32 @@ messages: install
 	cd yachay && ../$(BIN)/django-admin makemessages -d djangojs -l es -l en --no-location --no-obsolete
 	cd yachay && ../$(BIN)/django-admin compilemessages
 
+# Options for a bench, e.g. make bench-selection BENCH_ARGS='--candidates 2000 --no-write'
+BENCH_ARGS ?=
+
 bench-intake: install
-	$(BIN)/python bench/intake_load.py
+	$(BIN)/python bench/intake_load.py $(BENCH_ARGS)
 
 bench-checkin: install
-	$(BIN)/python bench/checkin_load.py
+	$(BIN)/python bench/checkin_load.py $(BENCH_ARGS)
 
 bench-learning: install
-	$(BIN)/python bench/learning_load.py
+	$(BIN)/python bench/learning_load.py $(BENCH_ARGS)
 
 bench-promotion: install
-	$(BIN)/python bench/promotion_bench.py
+	$(BIN)/python bench/promotion_bench.py $(BENCH_ARGS)
 
 bench-assignment: install
-	$(BIN)/python bench/assignment_bench.py
+	$(BIN)/python bench/assignment_bench.py $(BENCH_ARGS)
 
 bench-import: install
-	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
 
 bench-selection: install
-	$(BIN)/python bench/selection_bench.py
+	$(BIN)/python bench/selection_bench.py $(BENCH_ARGS)
 
 bench-demo: install
-	$(BIN)/python bench/load_demo_bench.py
+	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles node_modules

@@ -191,6 +191,7 @@ def main() -> int:
     print(text)
     if not args.no_write:
         out = Path(__file__).resolve().parent / "results" / "assignment.md"
+        out.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is not in git
         out.write_text(text, encoding="utf-8")
         print(f"written to {out}")
     return 0 if not_worse else 1

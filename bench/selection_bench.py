@@ -463,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
             "every HiGHS solve, the lottery walk, the target table and both hashes.",
             "",
         ]
+        DOC.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is not in git
         DOC.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
         print(f"\nwrote {DOC.relative_to(ROOT)}")
     return 0 if all(ok for _n, ok in checks) else 1

@@ -42,6 +42,9 @@ def _isolated(settings: Any) -> None:
     from django.core.cache import cache
 
     cache.clear()
+    from yachay.core.memo import clear_all
+
+    clear_all()  # the in-process memo of keys and calls (a test's rows are rolled back)
 
 
 @pytest.fixture

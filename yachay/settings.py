@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "yachay.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yachay.core.input_guard.ControlCharacterMiddleware",  # no NUL in a path, query or form
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into our "too many attempts" page.
     "axes.middleware.AxesMiddleware",
@@ -230,6 +231,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# How long one process keeps an API key and a call it read for the intake API (seconds);
+# a revoked key or an edited call takes effect in every process within this bound.
+YACHAY_HOT_CACHE_SECONDS = env_int("YACHAY_HOT_CACHE_SECONDS", 5)
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

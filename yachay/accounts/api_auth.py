@@ -14,6 +14,11 @@ from ninja.security import HttpBearer, SessionAuth
 from yachay.accounts.models import ApiKey, User
 from yachay.accounts.services import api_key_lookup
 from yachay.core.http import rate_limited
+from yachay.core.memo import Memo
+
+# Keys found, by token, for YACHAY_HOT_CACHE_SECONDS: a revocation (or a user's deactivation)
+# saved in this process clears it at once, and reaches every process within that bound.
+KEYS: Memo[ApiKey] = Memo("api keys")
 
 
 def refuse_if_rate_limited(request: HttpRequest) -> None:
@@ -35,7 +40,7 @@ class ApiKeyAuth(HttpBearer):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        return api_key_lookup(token)
+        return KEYS.get(token, lambda: api_key_lookup(token))
 
 
 def user_auth() -> list[Any]:

@@ -9,3 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from yachay.accounts import signals  # noqa: F401  (connects the receivers)
+        from yachay.accounts.api_auth import KEYS
+        from yachay.accounts.models import ApiKey, User
+
+        KEYS.clear_on_save(ApiKey, User)

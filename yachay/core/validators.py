@@ -29,7 +29,8 @@ def has_control_chars(value: str) -> bool:
 
 def clean_text(value: str, *, max_length: int) -> str:
     """Trim, collapse inner whitespace, refuse control characters and overlong text."""
-    if has_control_chars(value.replace("\n", " ").replace("\t", " ")):
+    # Tabs and line breaks are whitespace; a browser sends a text area's line break as \r\n.
+    if has_control_chars(value.replace("\r", " ").replace("\n", " ").replace("\t", " ")):
         raise ValidationError(_("Remove the invisible control characters from this text."))
     value = " ".join(value.split())
     if len(value) > max_length:

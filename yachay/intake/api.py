@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -66,7 +66,7 @@ def _refuse_unknown_query(request: HttpRequest, allowed: set[str]) -> None:
 
 
 def _call(slug: str) -> Call:
-    call = selectors.open_call(slug)
+    call = selectors.open_call_cached(slug)
     if call is None:
         raise HttpError(404, _("There is no call with this address."))
     return call
@@ -214,6 +214,8 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
                 )
             },
         )
+    # A new application has no decision yet: say so, rather than ask the database.
+    cast(Any, Application._meta.get_field("decision")).set_cached_value(app, None)
     return Status(201, _out(app))
 
 

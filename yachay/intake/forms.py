@@ -7,8 +7,11 @@ the consent flag with its version.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from django import forms
@@ -180,6 +183,10 @@ class ApplicationFields(forms.Form):
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call = call
+        self.fit_fields_to(call)
+
+    def fit_fields_to(self, call: Call) -> None:
+        """The call's segments and modalities as choices, and the words of our messages."""
         # Django's own message addresses the reader formally; ours speaks as the form does.
         for field in self.fields.values():
             if "invalid_choice" in field.error_messages:
@@ -447,6 +454,11 @@ class ApplicationApiForm(ApplicationFields):
     }
 
     def __init__(self, data: dict[str, Any], *, call: Call) -> None:
+        # The fields, fitted to this call, are built once per call and shared by the forms
+        # that follow: Django deep-copies every field of every form it makes, a sixth of the
+        # API's CPU per application (bench/intake_profile.py). Validating reads a field and
+        # never changes it, and the API never renders one.
+        self.base_fields = _api_fields(call)  # type: ignore[misc]  # this form's own
         self.type_errors: dict[str, str] = {}
         self.raw_keys = set(data)
         data = dict(data)
@@ -465,6 +477,9 @@ class ApplicationApiForm(ApplicationFields):
         if "woman_led" in data:
             data["woman_led"] = "true" if data["woman_led"] else "false"
         super().__init__(data, call=call)
+
+    def fit_fields_to(self, call: Call) -> None:
+        """Nothing to do: ``_api_fields`` fitted the shared fields once, for this call."""
 
     def clean_ubigeo(self) -> str:
         code = v.clean_ubigeo(self.cleaned_data["ubigeo"])
@@ -492,6 +507,33 @@ class ApplicationApiForm(ApplicationFields):
             errors[name] = self.error_class([str(_("Unknown field."))])
         for name in errors:
             self.cleaned_data.pop(name, None)
+
+
+class _SharedFields(dict[str, forms.Field]):
+    """Fields that a form takes as they are, instead of deep-copying them."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_for(
+    segments: tuple[str, ...], modalities: tuple[str, ...], ruc_segments: tuple[str, ...]
+) -> _SharedFields:
+    form = ApplicationFields.__new__(ApplicationApiForm)
+    form.fields = copy.deepcopy(ApplicationApiForm.base_fields)
+    shape = SimpleNamespace(
+        allowed_segments=segments, modalities=modalities, ruc_required_segments=ruc_segments
+    )
+    ApplicationFields.fit_fields_to(form, shape)  # type: ignore[arg-type]
+    return _SharedFields(form.fields)
+
+
+def _api_fields(call: Call) -> _SharedFields:
+    # Keyed by what the fields depend on, not by the call: an edited call gets new fields.
+    return _fields_for(
+        tuple(call.allowed_segments), tuple(call.modalities), tuple(call.ruc_required_segments)
+    )
 
 
 TYPE_MESSAGES: dict[type, Any] = {

@@ -10,12 +10,24 @@ from django.utils import timezone
 from yachay.accounts.models import ApiKey
 from yachay.accounts.scopes import scope_by_department
 from yachay.core.choices import SLOT_HOURS, Modality, Schedule, Segment, slot_label
+from yachay.core.memo import Memo
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Track
 
 
 def open_call(slug: str) -> Call | None:
     return Call.objects.select_related("program").filter(slug=slug).first()
+
+
+# Calls by slug for the API, for YACHAY_HOT_CACHE_SECONDS: whether a call is open is worked
+# out from its dates on every request; an edit of the call shows within that bound.
+CALLS: Memo[Call] = Memo("calls", size=200)
+
+
+def open_call_cached(slug: str) -> Call | None:
+    """``open_call`` through the process's memo: the same instance for every request within
+    its time bound, so callers must not change it."""
+    return CALLS.get(slug, lambda: open_call(slug))
 
 
 def application_by_submission_key(call: Call, key: uuid.UUID) -> Application | None:

@@ -124,3 +124,14 @@ def test_it_accepts_existing_ubigeo_codes(code: str) -> None:
 def test_it_rejects_ubigeo_codes_that_do_not_exist(bad: str) -> None:
     with pytest.raises(ValidationError):
         v.clean_ubigeo(bad)
+
+
+def test_a_text_area_line_break_as_browsers_send_it_is_whitespace() -> None:
+    # Browsers send a text area's line break as \r\n: it is not an invisible control character.
+    assert v.clean_text("Intérprete\r\n\tde señas\r\n", max_length=50) == "Intérprete de señas"
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\x01b", "a\x1bb", "a\x7fb", "a\u202eb"])
+def test_clean_text_refuses_control_characters_that_mean_nothing(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        v.clean_text(bad, max_length=50)

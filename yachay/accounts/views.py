@@ -19,6 +19,7 @@ from yachay.accounts.forms import (
     StaffPasswordResetForm,
     StaffSetPasswordForm,
 )
+from yachay.accounts.http import AuthedHttpRequest
 from yachay.accounts.services import login_link_request, safe_next, user_from_login_link
 from yachay.core.http import ratelimit
 
@@ -52,13 +53,13 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
 
 
 @login_required(login_url="/entrar/")
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedHttpRequest) -> HttpResponse:
     """A learner's place: their cohort, its sessions, check-in when one is open."""
     from yachay.cohorts import selectors, services
     from yachay.cohorts.models import Attendance
 
     user = request.user
-    enrollments = list(selectors.learner_enrollments(user))  # type: ignore[arg-type]
+    enrollments = list(selectors.learner_enrollments(user))
     now = timezone.now()
     open_ids = set()
     for e in enrollments:
@@ -75,7 +76,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
         "open_ids": open_ids - recorded.keys(),
         "recorded": recorded,
-        "staff": user.works_with_cohorts,  # type: ignore[union-attr]
+        "staff": user.works_with_cohorts,
     }
     return render(request, "accounts/me.html", context)
 

@@ -12,7 +12,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
-from yachay.accounts.api_auth import ApiKeyAuth, refuse_if_rate_limited
+from yachay.accounts.api_auth import ApiKeyAuth, KeyedHttpRequest, refuse_if_rate_limited
 from yachay.core.actors import Actor
 from yachay.core.http import client_ip
 from yachay.intake import selectors, services
@@ -164,7 +164,7 @@ def read_call(request: HttpRequest, call_slug: str) -> dict[str, Any]:
     summary="Submit an application",
     exclude_none=True,
 )
-def submit(request: HttpRequest, call_slug: str) -> Status:
+def submit(request: KeyedHttpRequest, call_slug: str) -> Status:
     """Every invalid field is listed at once in `errors`. A DNI that already applied to the
     call answers 409 with the existing `reference`; a call that is not open answers 409."""
     _refuse_unknown_query(request, set())
@@ -185,7 +185,7 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
             call=call,
             data=form.cleaned_data,
             consent_ip=client_ip(request),
-            actor=Actor.of_api_key(request.auth),  # type: ignore[attr-defined]
+            actor=Actor.of_api_key(request.auth),
             source=Application.Source.API,
         )
     except services.CallNotOpen:
@@ -212,12 +212,12 @@ def _call_state_message(call: Call) -> str:
     response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
     summary="Read an application's status",
 )
-def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
+def read(request: KeyedHttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
     """Visible to the key that submitted it, and to staff keys within their scope."""
     _refuse_unknown_query(request, set())
     call = _call(call_slug)
     app = (
-        selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+        selectors.applications_visible_to_key(request.auth, call)
         .filter(reference=reference.upper()[:20])
         .select_related("call", "decision__run", "decision__offer")
         .first()
@@ -233,8 +233,8 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
     summary="List applications within the key's scope",
 )
 @paginate(Pagination)
-def list_applications(request: HttpRequest, call_slug: str) -> Any:
+def list_applications(request: KeyedHttpRequest, call_slug: str) -> Any:
     _refuse_unknown_query(request, {"limit", "offset"})
     call = _call(call_slug)
-    qs = selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+    qs = selectors.applications_visible_to_key(request.auth, call)
     return qs.select_related("call").order_by("id")

@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         header = [
             "# Benchmarks: selection",
             "",
-            "The exact allocation (`yachay/selection/allocation.py`) beside the greedy "
+            "The exact allocation (`yachay/selection/allocation/`) beside the greedy "
             "baseline, and waitlist promotion. Pure Python, no database. Reproduce with:",
             "",
             "```sh",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from yachay.accounts import services
+from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import ApiKey, User
 from yachay.core.actors import Actor
 
@@ -51,7 +52,7 @@ class UserAdmin(ProgramAdminOnly, BaseUserAdmin):
     list_display = ("username", "email", "role", "departments", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        *(BaseUserAdmin.fieldsets or ()),  # never None on UserAdmin; the stubs allow None
         (_("Role and scope"), {"fields": ("role", "departments")}),
     )
     actions = ["reset_two_factor"]
@@ -107,7 +108,7 @@ class ApiKeyAdmin(ProgramAdminOnly):
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        actor = Actor.of_user(request.user)  # type: ignore[arg-type]
+        actor = Actor.of_user(signed_in_user(request))
         for key in queryset:
             services.api_key_revoke(key=key, actor=actor)
         n = queryset.count()

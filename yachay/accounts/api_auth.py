@@ -33,6 +33,13 @@ def refuse_if_rate_limited(request: HttpRequest) -> None:
         raise HttpError(429, message % {"s": wait})
 
 
+class KeyedHttpRequest(HttpRequest):
+    """The request of an endpoint behind :class:`ApiKeyAuth` (a type only: django-ninja sets
+    ``auth`` to what ``authenticate`` returned, the key)."""
+
+    auth: ApiKey
+
+
 class ApiKeyAuth(HttpBearer):
     def __call__(self, request: HttpRequest) -> Any:
         # Rate-limit before authenticating, so guessing keys is limited too.
@@ -51,7 +58,7 @@ def user_auth() -> list[Any]:
 
 def acting_user(request: HttpRequest) -> User:
     """The person behind the request; a partner key that acts for no user is a 403."""
-    auth = request.auth  # type: ignore[attr-defined]
+    auth: ApiKey | User | None = getattr(request, "auth", None)  # set by django-ninja
     user = auth.user if isinstance(auth, ApiKey) else auth
     if user is None:
         raise HttpError(403, _("This API key does not act as a user."))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -158,7 +159,7 @@ def login_link_request(*, email: str, next_url: str = "") -> int:
     )
     for user_id in ids:
         transaction.on_commit(
-            lambda u=user_id: tasks.send_login_link.enqueue(user_id=u, next_url=next_url)  # type: ignore[misc]
+            partial(tasks.send_login_link.enqueue, user_id=user_id, next_url=next_url)
         )
     return len(ids)
 

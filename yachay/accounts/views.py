@@ -30,6 +30,7 @@ from yachay.accounts.forms import (
     StaffSetPasswordForm,
     TwoFactorCodeForm,
 )
+from yachay.accounts.http import AuthedHttpRequest
 from yachay.accounts.middleware import HAS_DEVICE
 from yachay.accounts.models import User
 from yachay.accounts.services import (
@@ -74,13 +75,13 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
 
 @personal_data
 @login_required(login_url="/entrar/")
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedHttpRequest) -> HttpResponse:
     """A learner's place: their cohort, its sessions, check-in when one is open."""
     from yachay.cohorts import selectors, services
     from yachay.cohorts.models import Attendance
 
     user = request.user
-    enrollments = list(selectors.learner_enrollments(user))  # type: ignore[arg-type]
+    enrollments = list(selectors.learner_enrollments(user))
     now = timezone.now()
     open_ids = set()
     for e in enrollments:
@@ -97,8 +98,8 @@ def me(request: HttpRequest) -> HttpResponse:
         "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
         "open_ids": open_ids - recorded.keys(),
         "recorded": recorded,
-        "staff": user.works_with_cohorts,  # type: ignore[union-attr]
-        "two_factor": may_use_two_factor(user),  # type: ignore[arg-type]
+        "staff": user.works_with_cohorts,
+        "two_factor": may_use_two_factor(user),
     }
     return render(request, "accounts/me.html", context)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yachay.accounts.admin import ProgramAdminOnly
+from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import Role, User
 from yachay.cohorts import planning, services
 from yachay.cohorts.forms import PlanForm
@@ -113,7 +114,7 @@ class EnrollmentAdmin(ProgramAdminOnly):
 
     @admin.action(description=_("Mark as dropped (frees their seat in the cohort)"))
     def drop(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-        actor = Actor.of_user(request.user)  # type: ignore[arg-type]
+        actor = Actor.of_user(signed_in_user(request))
         n = sum(services.enrollment_drop(enrollment=e, actor=actor) for e in queryset)
         messages.success(
             request,
@@ -185,7 +186,7 @@ def plan_view(request: HttpRequest) -> HttpResponse:
                 capacity=form.cleaned_data["capacity"],
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
-                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+                actor=Actor.of_user(signed_in_user(request)),
             )
             messages.success(
                 request,

@@ -22,7 +22,8 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from yachay.accounts.models import Role, User
+from yachay.accounts.http import AuthedHttpRequest
+from yachay.accounts.models import Role
 from yachay.cohorts import checkin, homes, roster, selectors, services
 from yachay.cohorts.forms import CheckinForm, MarksForm, RosterUploadForm
 from yachay.cohorts.ics import cohort_calendar
@@ -33,8 +34,8 @@ LOGIN = "/entrar/"  # learners' pages: sign in by an emailed link
 STAFF_LOGIN = "accounts:staff_login"  # staff pages: username and password
 
 
-def _staff(request: HttpRequest) -> None:
-    if not request.user.works_with_cohorts:  # type: ignore[union-attr]
+def _staff(request: AuthedHttpRequest) -> None:
+    if not request.user.works_with_cohorts:
         raise Http404
 
 
@@ -66,9 +67,9 @@ class Cell:
 
 
 @login_required(login_url=STAFF_LOGIN)
-def cohort_list(request: HttpRequest) -> HttpResponse:
+def cohort_list(request: AuthedHttpRequest) -> HttpResponse:
     _staff(request)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     cohorts = list(
         selectors.cohorts_visible(user)
         .select_related("track", "call")
@@ -90,9 +91,9 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required(login_url=STAFF_LOGIN)
-def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = selectors.cohort_for_staff(request.user, pk)  # type: ignore[arg-type]
-    enrollments = selectors.roster(cohort, request.user)  # type: ignore[arg-type]
+def cohort_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    cohort = selectors.cohort_for_staff(request.user, pk)
+    enrollments = selectors.roster(cohort, request.user)
     sessions, marks, figures = selectors.attendance_grid(cohort, enrollments)
     now = timezone.now()
     live = [s for s in sessions if is_live(s, now)]
@@ -119,25 +120,25 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "live": live[0] if live else None,
             "rows": rows,
             "legend": legend,
-            "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
+            "can_mark": selectors.can_mark(request.user, cohort),
         },
     )
 
 
-def _session_for_staff(request: HttpRequest, pk: int, *, mark: bool = False) -> Session:
-    session = selectors.session_for_staff(request.user, pk)  # type: ignore[arg-type]
-    if mark and not selectors.can_mark(request.user, session.cohort):  # type: ignore[arg-type]
+def _session_for_staff(request: AuthedHttpRequest, pk: int, *, mark: bool = False) -> Session:
+    session = selectors.session_for_staff(request.user, pk)
+    if mark and not selectors.can_mark(request.user, session.cohort):
         raise PermissionDenied
     return session
 
 
 @login_required(login_url=STAFF_LOGIN)
 @require_http_methods(["GET", "POST"])
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The roster of one session: marks by hand, roster download and upload."""
     session = _session_for_staff(request, pk, mark=request.method == "POST")
     cohort = session.cohort
-    enrollments = selectors.roster(cohort, request.user)  # type: ignore[arg-type]
+    enrollments = selectors.roster(cohort, request.user)
     current = {a.enrollment_id: a for a in Attendance.objects.filter(session=session)}
     initial = {f"e{e.pk}": current[e.pk].status for e in enrollments if e.pk in current}
     upload = RosterUploadForm()
@@ -149,7 +150,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             report = services.attendance_roster_apply(
                 session=session,
                 data=upload.cleaned_data["roster"],
-                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+                actor=Actor.of_user(request.user),
             )
             if not report.errors:
                 messages.success(
@@ -174,7 +175,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             changed = services.attendance_mark(
                 session=session,
                 marks=marks,
-                actor=Actor.of_user(request.user),  # type: ignore[arg-type]
+                actor=Actor.of_user(request.user),
             )
             messages.success(
                 request,
@@ -198,16 +199,16 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "opens": opens,
             "closes": closes,
             "live": opens <= timezone.now() <= closes,
-            "can_mark": selectors.can_mark(request.user, cohort),  # type: ignore[arg-type]
+            "can_mark": selectors.can_mark(request.user, cohort),
         },
     )
 
 
 @login_required(login_url=STAFF_LOGIN)
-def session_roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def session_roster_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The roster to take attendance on paper or in a spreadsheet where there is no signal."""
     session = _session_for_staff(request, pk, mark=True)
-    enrollments = selectors.roster(session.cohort, request.user)  # type: ignore[arg-type]
+    enrollments = selectors.roster(session.cohort, request.user)
     current = dict(
         Attendance.objects.filter(session=session).values_list("enrollment_id", "status")
     )
@@ -259,7 +260,7 @@ def _code_now(session: Session) -> dict[str, Any]:
 
 @never_cache
 @login_required(login_url=STAFF_LOGIN)
-def session_code(request: HttpRequest, pk: int) -> HttpResponse:
+def session_code(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The rotating code and its QR code, for the projector. A small script fetches each new
     code from :func:`session_code_json` (no meta refresh: it reloads under a screen reader's
     feet); without JavaScript the page says when the code changes and has a refresh link."""
@@ -281,7 +282,7 @@ def session_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required(login_url=STAFF_LOGIN)
-def session_code_json(request: HttpRequest, pk: int) -> JsonResponse:
+def session_code_json(request: AuthedHttpRequest, pk: int) -> JsonResponse:
     """The projector's current code, QR code (SVG), when it changes and how many are in."""
     session = _session_for_staff(request, pk, mark=True)
     return JsonResponse(_code_now(session))
@@ -289,10 +290,10 @@ def session_code_json(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required(login_url=LOGIN)
 @require_http_methods(["GET", "POST"])
-def checkin_page(request: HttpRequest, pk: int) -> HttpResponse:
+def checkin_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A learner checks in by typing the code, or by scanning the QR (which fills it in).
     GET never checks in: it shows the form, so a link preview cannot record anyone."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     session = get_object_or_404(
         Session.objects.select_related("cohort"), pk=pk, cohort__enrollments__user=user
     )
@@ -345,10 +346,10 @@ def learner_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required(login_url=STAFF_LOGIN)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponse:
     """Each role's home after sign-in: the program office's, a coordinator's, an
     instructor's. A learner has their own page (Mi cuenta)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.is_program_admin:
         return render(request, "cohorts/home_program.html", {"home": homes.program_home(user)})
     if user.is_coordinator:

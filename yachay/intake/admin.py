@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.admin import ReadOnlyProgramAdmin
+from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
@@ -21,10 +22,10 @@ class DepartmentFilter(admin.SimpleListFilter):
     parameter_name = "department"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        user = request.user
+        user = signed_in_user(request)
         codes = ubigeo.places().departments
         if getattr(user, "is_coordinator", False):
-            return [(c, codes[c]) for c in sorted(user.departments) if c in codes]  # type: ignore[union-attr]
+            return [(c, codes[c]) for c in sorted(user.departments) if c in codes]
         return sorted(codes.items())
 
     def queryset(
@@ -91,7 +92,9 @@ class ApplicationAdmin(ReadOnlyProgramAdmin):
         return ubigeo.places().departments.get(obj.department, obj.department)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        return scope_by_department(super().get_queryset(request), request.user, field="department")  # type: ignore[arg-type]
+        return scope_by_department(
+            super().get_queryset(request), signed_in_user(request), field="department"
+        )
 
     def _may_view(self, request: HttpRequest) -> bool:
         user = request.user

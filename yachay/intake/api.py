@@ -12,8 +12,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
-from yachay.accounts.api_auth import ApiKeyAuth, refuse_if_rate_limited
-from yachay.accounts.models import ApiKey
+from yachay.accounts.api_auth import ApiKeyAuth, KeyedHttpRequest, refuse_if_rate_limited
 from yachay.core.actors import Actor
 from yachay.core.http import client_ip
 from yachay.intake import selectors, services
@@ -165,7 +164,7 @@ def read_call(request: HttpRequest, call_slug: str) -> dict[str, Any]:
     summary="Submit an application",
     exclude_none=True,
 )
-def submit(request: HttpRequest, call_slug: str) -> Status:
+def submit(request: KeyedHttpRequest, call_slug: str) -> Status:
     """Every invalid field is listed at once in `errors`. A DNI that already applied to the
     call answers 409; with the existing `reference` only to the key that submitted that
     application. A call that is not open answers 409."""
@@ -182,7 +181,7 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
     form = ApplicationApiForm(body, call=call)
     if not form.is_valid():
         return Status(422, {"errors": api_errors(form)})
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    key = request.auth
     try:
         app = services.application_submit(
             call=call,
@@ -230,12 +229,12 @@ def _call_state_message(call: Call) -> str:
     response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
     summary="Read an application's status",
 )
-def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
+def read(request: KeyedHttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
     """Visible to the key that submitted it, and to staff keys within their scope."""
     _refuse_unknown_query(request, set())
     call = _call(call_slug)
     app = (
-        selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+        selectors.applications_visible_to_key(request.auth, call)
         .filter(reference=reference.upper()[:20])
         .select_related("call", "decision__run", "decision__offer")
         .first()
@@ -251,8 +250,8 @@ def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]
     summary="List applications within the key's scope",
 )
 @paginate(Pagination)
-def list_applications(request: HttpRequest, call_slug: str) -> Any:
+def list_applications(request: KeyedHttpRequest, call_slug: str) -> Any:
     _refuse_unknown_query(request, {"limit", "offset"})
     call = _call(call_slug)
-    qs = selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
+    qs = selectors.applications_visible_to_key(request.auth, call)
     return qs.select_related("call").order_by("id")

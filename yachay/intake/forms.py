@@ -92,7 +92,7 @@ class ApplicationFields(forms.Form):
     maternal_surname = forms.CharField(
         label=_("Maternal surname (optional)"), max_length=10_000, required=False
     )
-    birth_date = forms.DateField(
+    birth_date: forms.Field = forms.DateField(  # ApplicationForm's: three boxes
         label=_("Birth date"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
@@ -359,7 +359,7 @@ class ApplicationForm(ApplicationFields):
     """The public web form: birth date in three boxes, place by three selects, consent by
     a box."""
 
-    birth_date = BirthDateField(  # type: ignore[assignment]  # three boxes, the same date
+    birth_date = BirthDateField(
         label=_("Birth date"),
         help_text=_("For example: 4, May, 1990."),
         error_messages=required(_("Write your birth date: day, month and year.")),

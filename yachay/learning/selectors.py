@@ -61,8 +61,8 @@ def enrollment_track(enrollment: Enrollment) -> Track | None:
     """The track an enrollment learns: its cohort's, or, before it has a cohort, the first
     track (by ``order``) of its program whose audience is empty or holds the application's
     segment."""
-    if enrollment.cohort_id is not None:
-        return enrollment.cohort.track  # type: ignore[union-attr]
+    if enrollment.cohort is not None:  # no query when it has no cohort
+        return enrollment.cohort.track
     application = enrollment.application
     tracks = _program_tracks({application.call.program_id})[application.call.program_id]
     return track_for_segment(application.segment, tracks)

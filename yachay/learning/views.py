@@ -26,6 +26,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import User
 from yachay.cohorts import roster
 from yachay.cohorts import selectors as cohort_selectors
@@ -58,7 +59,7 @@ def learner_page(view: View) -> View:
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return signed_in_user(request)
 
 
 def _taking(user: User, slug: str) -> tuple[Course, Enrollment]:

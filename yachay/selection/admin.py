@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yachay.accounts.admin import ReadOnlyProgramAdmin
+from yachay.accounts.http import signed_in_user
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
 from yachay.core.choices import DepartmentGroup, Gender, Segment
@@ -224,7 +225,9 @@ class DecisionAdmin(ReadOnlyProgramAdmin):
 def dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Call]) -> None:
     for call in queryset:
         try:
-            run = services.selection_dry_run(call=call, actor=Actor.of_user(request.user))  # type: ignore[arg-type]
+            run = services.selection_dry_run(
+                call=call, actor=Actor.of_user(signed_in_user(request))
+            )
         except services.SelectionRefused as exc:
             modeladmin.message_user(request, f"{call}: {exc.message}", messages.ERROR)
             continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
@@ -176,7 +177,7 @@ def build_problem(
         seats=call.seats,
         targets=tuple(targets),
         seed=seed,
-        mode=mode,  # type: ignore[arg-type]
+        mode=cast(allocation.Mode, mode),  # allocate refuses any other mode (InvalidInput)
         # A lottery is a score of zeros; those already placed (priority 1) come first.
         policy="lottery" if kind == SelectionPolicy.Kind.LOTTERY and not placed else "score",
     )
@@ -570,7 +571,7 @@ def offers_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
             calls.add(offer.decision.application.call_id)
             expired += 1
     for call_id in calls:
-        transaction.on_commit(lambda c=call_id: tasks.promote_waitlist.enqueue(call_id=c))  # type: ignore[misc]
+        transaction.on_commit(partial(tasks.promote_waitlist.enqueue, call_id=call_id))
     return expired
 
 
@@ -700,7 +701,7 @@ def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
         )
         offers.append(offer)
     for offer in offers:
-        transaction.on_commit(lambda o=offer.pk: tasks.send_offer_email.enqueue(offer_id=o))  # type: ignore[misc]
+        transaction.on_commit(partial(tasks.send_offer_email.enqueue, offer_id=offer.pk))
     return offers
 
 

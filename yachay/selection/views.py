@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from yachay.accounts.http import AuthedHttpRequest
 from yachay.core.actors import PUBLIC, Actor
 from yachay.core.caching import personal_data
 from yachay.core.http import ratelimit
@@ -77,13 +78,13 @@ def program_admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 @require_http_methods(["GET", "POST"])
 @program_admin_only
-def call_selection(request: HttpRequest, slug: str) -> HttpResponse:
+def call_selection(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """The call's selection: its policy in words, the dry-run button, and its runs."""
     call = get_object_or_404(Call.objects.select_related("program"), slug=slug)
     error = ""
     if request.method == "POST":
         try:
-            run = services.selection_dry_run(call=call, actor=Actor.of_user(request.user))  # type: ignore[arg-type]
+            run = services.selection_dry_run(call=call, actor=Actor.of_user(request.user))
         except services.SelectionRefused as exc:
             error = exc.message
         else:
@@ -116,7 +117,7 @@ def call_selection(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @program_admin_only
-def run_review(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_review(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """A run's page: what publishing it would do, in words; publishing after typed confirmation."""
     run = get_object_or_404(
         SelectionRun.objects.select_related("call__program", "created_by"), pk=run_id
@@ -125,7 +126,7 @@ def run_review(request: HttpRequest, run_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            services.selection_publish(run=run, actor=Actor.of_user(request.user))  # type: ignore[arg-type]
+            services.selection_publish(run=run, actor=Actor.of_user(request.user))
         except services.SelectionRefused as exc:
             run.refresh_from_db()
             if run.state != SelectionRun.State.PUBLISHED:

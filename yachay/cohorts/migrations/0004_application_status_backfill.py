@@ -7,7 +7,7 @@ from django.db import migrations
 from django.db.models import Q
 
 
-def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backfill(apps, schema_editor):
     Application = apps.get_model("intake", "Application")
     Decision = apps.get_model("selection", "Decision")
     Enrollment = apps.get_model("cohorts", "Enrollment")

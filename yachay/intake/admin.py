@@ -5,10 +5,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
+from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.core.choices import SLOT_HOURS, slot_label
 from yachay.intake.models import Application
 from yachay.selection.selectors import explain

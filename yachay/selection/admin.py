@@ -11,9 +11,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
+from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.core.choices import DepartmentGroup, Gender, Segment
 from yachay.core.text import spanish_sort_key
 from yachay.programs.models import Call

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "yachay.selection",
     "yachay.cohorts",
     "yachay.learning",
+    "yachay.demo",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from yachay.accounts.models import User
 from yachay.accounts.services import login_link
-from yachay.intake import demo
+from yachay.demo import applicants as demo
 
 # An applicant outside the demo's DNI range (the generator draws below 80,000,000),
 # so the first POST answers 201 and a second one 409 with the same reference.

@@ -61,7 +61,7 @@ DEMO_API_KEY_NAME = "Socio demo (load_demo)"
 ADMIN_USERNAME = "admin"
 COORDINATOR_USERNAME = "coordinador.cusco"
 COORDINATOR_DEPARTMENTS = ["08", "21"]  # Cusco, Puno
-INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.learning.demo)
+INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.demo.classroom)
 # Names and addresses of the demo staff: pages greet them by name, and "forgot my password"
 # mails a reset link to the address (shown in the console with the default mail backend).
 DEMO_STAFF_PEOPLE: dict[str, tuple[str, str, str]] = {
@@ -755,7 +755,7 @@ def _demo_delete(program: Program) -> int:
 
     apps = Application.objects.filter(call__program=program)
     try:
-        # The demo classroom (yachay.learning.demo): its learners, enrollments, cohorts.
+        # The demo classroom (yachay.demo.classroom): its learners, enrollments, cohorts.
         enrollments = Enrollment.objects.filter(application__call__program=program)
         learners = list(enrollments.filter(user__role=Role.LEARNER).values_list("user", flat=True))
         enrollments.delete()

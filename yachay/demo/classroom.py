@@ -85,7 +85,7 @@ def weekly_sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
             starts_at=start,
             ends_at=start + dt.timedelta(hours=2),
             place=cohort.venue,
-            meeting_url="" if cohort.venue else "https://meet.example.pe/yachay-demo",
+            meeting_url="" if cohort.venue else "https://meet.example.com/yachay-demo",
         )
         for start, topic in zip(starts, TOPICS, strict=True)
     ]

@@ -20,7 +20,7 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
     "maternal_surname": "Quispe",
     "birth_date": "1991-06-24",
     "gender": "female",
-    "email": "killa.nahui@example.pe",
+    "email": "killa.nahui@example.com",
     "phone": "987 654 321",
     "ubigeo": "080101",
     "segment": "sme_owner",

@@ -330,6 +330,32 @@ def checkin_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required(login_url="/entrar/")
+def me(request: HttpRequest) -> HttpResponse:
+    """A learner's place: their cohort, its sessions, check-in when one is open."""
+    user = request.user
+    enrollments = list(selectors.learner_enrollments(user))  # type: ignore[arg-type]
+    now = timezone.now()
+    open_ids = set()
+    for e in enrollments:
+        for s in e.cohort.sessions.all() if e.cohort else ():
+            opens, closes = services.checkin_window(s)
+            if opens <= now <= closes:
+                open_ids.add(s.pk)
+    # A session already recorded (checked in, or marked by the instructor) asks for nothing.
+    recorded = {
+        a.session_id: a.get_status_display()
+        for a in Attendance.objects.filter(enrollment__in=enrollments, session_id__in=open_ids)
+    }
+    context = {
+        "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
+        "open_ids": open_ids - recorded.keys(),
+        "recorded": recorded,
+        "staff": user.works_with_cohorts,  # type: ignore[union-attr]
+    }
+    return render(request, "cohorts/me.html", context)
+
+
 @login_required(login_url=LOGIN)
 def learner_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The .ics of the learner's own cohort; another learner's enrollment id is a 404."""
@@ -358,4 +384,4 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request, "cohorts/home_instructor.html", {"home": homes.instructor_home(user)}
         )
-    return redirect("accounts:me")
+    return redirect("cohorts:me")

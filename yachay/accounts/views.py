@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -31,7 +32,7 @@ def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
         return render(request, "accounts/login_link.html", {"invalid": True}, status=404)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(next_url or "cohorts:me")
+        return redirect(next_url or settings.YACHAY_LEARNER_HOME)
     return render(request, "accounts/login_link.html", {"user_to_login": user, "next": next_url})
 
 

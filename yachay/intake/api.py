@@ -57,6 +57,22 @@ def _out(app: Application) -> dict[str, Any]:
     }
 
 
+def _received(app: Application) -> dict[str, Any]:
+    """A new application, as the API shows it: received, no decision yet (selection's
+    explanation of an application without a published decision says the same)."""
+    return {
+        "reference": app.reference,
+        "status": app.status,
+        "call": app.call.slug,
+        "submitted_at": app.created_at,
+        "decision": "pending",
+        "position": None,
+        "offer_expires_at": None,
+        "explanation": str(selectors.RECEIVED_TEXT),
+        "reasons": [],
+    }
+
+
 def _refuse_unknown_query(request: HttpRequest, allowed: set[str]) -> None:
     # As with unknown body fields: a misspelt parameter should fail, not be silently ignored.
     unknown = sorted(set(request.GET) - allowed)
@@ -198,7 +214,7 @@ def submit(request: HttpRequest, call_slug: str) -> Status:
                 "reference": dup.existing.reference,
             },
         )
-    return Status(201, _out(app))
+    return Status(201, _received(app))
 
 
 def _call_state_message(call: Call) -> str:

@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from yachay.accounts.models import ApiKey
 from yachay.accounts.scopes import scope_by_department
 from yachay.core.choices import SLOT_HOURS, Modality, Schedule, Segment, slot_label
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Track
+
+# What an application without a published decision says, on its status page and in the API:
+# intake's own words (selection's explanation starts from them).
+RECEIVED_TEXT = gettext_lazy(
+    "Your application is received. Places are assigned by the published rules "
+    "after the call closes."
+)
 
 
 def open_call(slug: str) -> Call | None:

@@ -20,6 +20,7 @@ from yachay.core.choices import Segment
 from yachay.core.numbers import grouped
 from yachay.core.text import spanish_sort_key
 from yachay.intake.models import Application
+from yachay.intake.selectors import RECEIVED_TEXT
 from yachay.programs.models import Call, Target
 from yachay.selection.eligibility import RULE_MESSAGES
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
@@ -68,15 +69,7 @@ def explain(app: Application) -> Explanation:
     if decision is None or decision.run.state != SelectionRun.State.PUBLISHED:
         if app.status == Application.Status.ENROLLED:
             return Explanation("enrolled", None, _("You are enrolled in a cohort."), [])
-        return Explanation(
-            "pending",
-            None,
-            _(
-                "Your application is received. Places are assigned by the published rules "
-                "after the call closes."
-            ),
-            [],
-        )
+        return Explanation("pending", None, str(RECEIVED_TEXT), [])
     if decision.outcome == Decision.Outcome.ADMITTED:
         offer: Offer | None = getattr(decision, "offer", None)
         state = offer.state if offer is not None else Offer.State.PENDING

@@ -11,7 +11,6 @@ from yachay.core import ubigeo
 from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.core.choices import SLOT_HOURS, slot_label
 from yachay.intake.models import Application
-from yachay.selection.selectors import explain
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -56,17 +55,8 @@ class ApplicationAdmin(ReadOnlyProgramAdmin):
     list_select_related = ("call",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [
-        "selection",
-        *(IN_WORDS.get(f.name, f.name) for f in Application._meta.fields),
-    ]
+    readonly_fields = [IN_WORDS.get(f.name, f.name) for f in Application._meta.fields]
     fields = tuple(readonly_fields)
-
-    @admin.display(description=_("what the applicant reads on their status page"))
-    def selection(self, obj: Application) -> str:
-        """The applicant's own words about their selection, for their coordinator too."""
-        explanation = explain(obj)
-        return " ".join([explanation.text, *explanation.reasons])
 
     @admin.display(description=_("place of residence"))
     def place(self, obj: Application) -> str:

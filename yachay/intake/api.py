@@ -28,7 +28,6 @@ from yachay.intake.schemas import (
     Errors,
 )
 from yachay.programs.models import Call
-from yachay.selection.selectors import explain
 
 
 class Pagination(LimitOffsetPagination):
@@ -40,21 +39,6 @@ class Pagination(LimitOffsetPagination):
 
 
 router = Router(auth=ApiKeyAuth(), tags=["applications"])
-
-
-def _out(app: Application) -> dict[str, Any]:
-    explanation = explain(app)
-    return {
-        "reference": app.reference,
-        "status": app.status,
-        "call": app.call.slug,
-        "submitted_at": app.created_at,
-        "decision": explanation.outcome,
-        "position": explanation.position,
-        "offer_expires_at": explanation.offer_expires_at,
-        "explanation": explanation.text,
-        "reasons": explanation.reasons,
-    }
 
 
 def _received(app: Application) -> dict[str, Any]:
@@ -221,26 +205,6 @@ def _call_state_message(call: Call) -> str:
     if call.state() == "upcoming":
         return _("This call is not open yet.")
     return _("This call is closed.")
-
-
-@router.get(
-    "/calls/{call_slug}/applications/{reference}",
-    response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
-    summary="Read an application's status",
-)
-def read(request: HttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
-    """Visible to the key that submitted it, and to staff keys within their scope."""
-    _refuse_unknown_query(request, set())
-    call = _call(call_slug)
-    app = (
-        selectors.applications_visible_to_key(request.auth, call)  # type: ignore[attr-defined]
-        .filter(reference=reference.upper()[:20])
-        .select_related("call", "decision__run", "decision__offer")
-        .first()
-    )
-    if app is None:
-        raise HttpError(404, _("No application with this reference is visible to your key."))
-    return _out(app)
 
 
 @router.get(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from yachay.accounts.models import User
-from yachay.cohorts import assignment, checkin, planning, roster
+from yachay.cohorts import assignment, checkin, planning, roster, signals
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
@@ -282,12 +282,13 @@ def attendance_check_in(
 
 
 def _attendance_changed(enrollment_ids: list[int]) -> None:
-    """Attendance counts for completion: re-check it after commit, on the task queue."""
+    """Attendance counts for completion: tell the apps above, after commit (learning
+    re-checks completion on the task queue)."""
     if not enrollment_ids:
         return
-    from yachay.learning.tasks import evaluate_completions
-
-    transaction.on_commit(lambda: evaluate_completions.enqueue(enrollment_ids=enrollment_ids))
+    transaction.on_commit(
+        lambda: signals.attendance_changed.send(sender=Attendance, enrollment_ids=enrollment_ids)
+    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ Two halves:
   records one ``AuditEvent`` with counts. It is the one writer that bypasses
   ``application_submit``: a demo of 100,000 applicants must load in seconds, and
   the generator is tested to respect the same rules as the form (see
-  ``yachay/intake/tests/test_demo.py``).
+  ``yachay/demo/tests/test_applicants.py``).
 
 ``demo_accounts_ensure`` creates the demo admin, a coordinator and an API key,
 and keeps their plaintext secrets in ``<VAR_DIR>/demo-credentials.json``

@@ -30,15 +30,6 @@ def application_by_submission_key(call: Call, key: uuid.UUID) -> Application | N
     return Application.objects.filter(call=call, submission_key=key).first()
 
 
-def application_for_status(call: Call, *, dni: str, reference: str) -> Application | None:
-    """Both must match: the reference alone is not enough to read a status."""
-    return (
-        Application.objects.filter(call=call, dni=dni, reference=reference.upper())
-        .select_related("call", "decision__run", "decision__offer")
-        .first()
-    )
-
-
 def applications_visible_to_key(key: ApiKey, call: Call) -> QuerySet[Application]:
     """A user's key reads with that user's scope; a partner key reads what it submitted."""
     qs = Application.objects.filter(call=call)

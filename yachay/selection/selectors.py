@@ -59,6 +59,15 @@ def rule_text(code: str, app: Application) -> str:
     return str(message) % params if "%(" in str(message) else str(message)
 
 
+def application_for_status(call: Call, *, dni: str, reference: str) -> Application | None:
+    """Both must match: the reference alone is not enough to read a status."""
+    return (
+        Application.objects.filter(call=call, dni=dni, reference=reference.upper())
+        .select_related("call", "decision__run", "decision__offer")
+        .first()
+    )
+
+
 def explain(app: Application) -> Explanation:
     """What the applicant (and their coordinator) reads about their application.
 

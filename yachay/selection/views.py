@@ -75,7 +75,7 @@ def status(request: HttpRequest, slug: str) -> HttpResponse:
         reference = str(request.POST.get("reference", ""))[:20].strip().upper()
         context |= {"dni": dni, "reference": reference, "searched": True}
         if dni and reference:
-            app = intake_selectors.application_for_status(call, dni=dni, reference=reference)
+            app = selectors.application_for_status(call, dni=dni, reference=reference)
             context["app"] = app
             context["explanation"] = explain(app) if app else None
         else:

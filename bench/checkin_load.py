@@ -12,7 +12,7 @@ What it does, every run:
 
 1. drops and creates the PostgreSQL database ``yachay_bench_checkin``, migrates it with
    ``bench.settings_bench`` (production settings plus the bare app), loads the demo program,
-   its call and tracks and 500 applicants with ``intake.demo.demo_load`` (the bench is not
+   its call and tracks and 500 applicants with ``demo.applicants.demo_load`` (the bench is not
    testing intake), creates a learner account per applicant (``accounts.services.user_create``),
    an in-person cohort of capacity 500 and their 500 ACTIVE enrollments in it, and signs every
    learner in: a server-side Django session carrying what ``django.contrib.auth.login`` puts
@@ -393,7 +393,7 @@ def prepare(learners: int, seed: int) -> tuple[int, list[Learner]]:
     from django.utils import timezone
 
     from yachay.cohorts.models import Cohort, Enrollment
-    from yachay.intake.demo import demo_load
+    from yachay.demo.applicants import demo_load
     from yachay.intake.models import Application
     from yachay.programs.models import Track
 
@@ -765,7 +765,7 @@ def report(
         "(`SECURE_SSL_REDIRECT=false`; TLS would end at a proxy): the secure-cookie settings "
         "only mark the cookies the server sets, and the bench sends its cookies itself.",
         f"- Data: the demo program, call and tracks with {args.learners} "
-        "applicants (`intake.demo.demo_load`), one learner account each "
+        "applicants (`demo.applicants.demo_load`), one learner account each "
         "(`accounts.services.user_create`), an in-person cohort of that capacity with all of "
         "them enrolled ACTIVE; every learner signed in: a server-side Django session holding "
         "what `django.contrib.auth.login` stores (user id, backend, session auth hash) and a "

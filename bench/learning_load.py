@@ -14,7 +14,7 @@ What it does, every run:
 
 1. drops and creates the PostgreSQL database ``yachay_bench_learning``, migrates it with
    ``bench.settings_bench``, loads the demo program, call and tracks with one applicant per
-   learner (``intake.demo.demo_load``), imports the Spanish course
+   learner (``demo.applicants.demo_load``), imports the Spanish course
    (``learning.services.course_import`` of ``content/courses/ia-para-tu-negocio``), creates
    cohorts of the course's track (``--per-cohort`` learners each, in person and virtual,
    six weekly live sessions each, the first one held a week ago), one learner account per
@@ -587,9 +587,9 @@ def prepare(learners: int, seed: int, per_cohort: int) -> Prepared:
     from yachay.cohorts.models import Cohort, Enrollment, Session
     from yachay.core.actors import SYSTEM
     from yachay.core.choices import Schedule
-    from yachay.intake.demo import demo_load
+    from yachay.demo.applicants import demo_load
+    from yachay.demo.classroom import weekly_sessions
     from yachay.intake.models import Application
-    from yachay.learning.demo import weekly_sessions
     from yachay.learning.services import course_import
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -964,7 +964,7 @@ def report(
         "served by WhiteNoise from the same workers. Plain HTTP on loopback "
         "(`SECURE_SSL_REDIRECT=false`; TLS would end at a proxy).",
         f"- Data: the demo program, call and tracks with {args.learners + 1:,} applicants "
-        "(`intake.demo.demo_load`); the Spanish course imported (`learning.services."
+        "(`demo.applicants.demo_load`); the Spanish course imported (`learning.services."
         f"course_import` of `content/courses/{COURSE_SLUG}`: {prepared.activities}); "
         f"{prepared.cohorts} cohorts of its track ({args.per_cohort} learners each, in person "
         f"and virtual, {prepared.sessions} live sessions in all, the first of each held a week "

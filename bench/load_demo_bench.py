@@ -102,7 +102,7 @@ def baseline_child(n: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from yachay.intake.demo import encode_reference
+    from yachay.demo.applicants import encode_reference
     from yachay.intake.models import Application
     from yachay.programs.models import Call, Program
 
@@ -202,7 +202,7 @@ def report(n: int, rounds: list[Round], started: dt.datetime, loads: list[float]
         "statement (999 parameters); `demo_load` "
         "sends one prepared INSERT through `executemany`, passing text as it is and "
         "adapting only dates, JSON, IPs and keys with each field's own `get_db_prep_save` "
-        "(see `yachay/intake/demo.py`, `_insert_applications`). Other work on the machine "
+        "(see `yachay/demo/applicants.py`, `_insert_applications`). Other work on the machine "
         "moves the absolute numbers; the ratio, measured side by side, moves less.",
         "",
     ]

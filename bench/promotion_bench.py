@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from yachay.core.actors import SYSTEM
-    from yachay.intake import demo
+    from yachay.demo import applicants as demo
     from yachay.programs.models import Call
     from yachay.selection import services
     from yachay.selection.models import Decision, Offer, SelectionPolicy

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "yachay.selection",
     "yachay.cohorts",
     "yachay.learning",
+    "yachay.demo",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -182,6 +183,9 @@ AUTH_USER_MODEL = "accounts.User"
 # each role lands on its own home (cohorts:home sends learners on to their page).
 LOGIN_URL = "accounts:staff_login"
 LOGIN_REDIRECT_URL = "cohorts:home"
+# Where an emailed sign-in link lands: the learner's page (named here, not in accounts, which
+# sits below cohorts and names none of its pages).
+YACHAY_LEARNER_HOME = "cohorts:me"
 LOGOUT_REDIRECT_URL = "/"
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.

@@ -13,38 +13,7 @@ from yachay.accounts import services
 from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import ApiKey, User
 from yachay.core.actors import Actor
-
-
-class ProgramAdminOnly(admin.ModelAdmin):
-    """Configuration screens: program admins only (coordinators do not see them)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_program_admin", False))
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self.has_module_permission(request)
-
-
-class ReadOnlyProgramAdmin(ProgramAdminOnly):
-    """Records written by services (audit, selection, offers): program admins read them only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from yachay.core.admin import ProgramAdminOnly
 
 
 @admin.register(User)

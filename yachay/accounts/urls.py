@@ -6,7 +6,6 @@ app_name = "accounts"
 urlpatterns = [
     path("entrar/", views.request_login_link, name="login_request"),
     path("entrar/<str:uidb64>/<str:token>/", views.login_with_link, name="login_link"),
-    path("mi-cuenta/", views.me, name="me"),
     path("salir/", views.logout, name="logout"),
     path("personal/entrar/", views.staff_login, name="staff_login"),
     path("personal/verificacion/", views.two_factor, name="two_factor"),

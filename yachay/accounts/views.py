@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -30,12 +29,10 @@ from yachay.accounts.forms import (
     StaffSetPasswordForm,
     TwoFactorCodeForm,
 )
-from yachay.accounts.http import AuthedHttpRequest
 from yachay.accounts.middleware import HAS_DEVICE
 from yachay.accounts.models import User
 from yachay.accounts.services import (
     login_link_request,
-    may_use_two_factor,
     safe_next,
     user_from_login_link,
 )
@@ -55,7 +52,7 @@ def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
         return render(request, "accounts/login_link.html", {"invalid": True}, status=404)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(next_url or "accounts:me")
+        return redirect(next_url or settings.YACHAY_LEARNER_HOME)
     return render(request, "accounts/login_link.html", {"user_to_login": user, "next": next_url})
 
 
@@ -71,37 +68,6 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
         login_link_request(email=form.cleaned_data["email"], next_url=next_url)
         return render(request, "accounts/login_request.html", {"sent": True})
     return render(request, "accounts/login_request.html", {"form": form, "next": next_url})
-
-
-@personal_data
-@login_required(login_url="/entrar/")
-def me(request: AuthedHttpRequest) -> HttpResponse:
-    """A learner's place: their cohort, its sessions, check-in when one is open."""
-    from yachay.cohorts import selectors, services
-    from yachay.cohorts.models import Attendance
-
-    user = request.user
-    enrollments = list(selectors.learner_enrollments(user))
-    now = timezone.now()
-    open_ids = set()
-    for e in enrollments:
-        for s in e.cohort.sessions.all() if e.cohort else ():
-            opens, closes = services.checkin_window(s)
-            if opens <= now <= closes:
-                open_ids.add(s.pk)
-    # A session already recorded (checked in, or marked by the instructor) asks for nothing.
-    recorded = {
-        a.session_id: a.get_status_display()
-        for a in Attendance.objects.filter(enrollment__in=enrollments, session_id__in=open_ids)
-    }
-    context = {
-        "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
-        "open_ids": open_ids - recorded.keys(),
-        "recorded": recorded,
-        "staff": user.works_with_cohorts,
-        "two_factor": may_use_two_factor(user),
-    }
-    return render(request, "accounts/me.html", context)
 
 
 # Staff: username or email and a password -------------------------------------------------

@@ -17,7 +17,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from yachay.accounts.admin import ProgramAdminOnly
 from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import Role, User
 from yachay.cohorts import planning, services
@@ -25,6 +24,7 @@ from yachay.cohorts.forms import PlanForm
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
+from yachay.core.admin import ProgramAdminOnly
 from yachay.core.choices import slot_label
 
 

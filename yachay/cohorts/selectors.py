@@ -176,3 +176,13 @@ def learner_enrollments(user: User) -> QuerySet[Enrollment]:
         .prefetch_related("cohort__sessions")
         .order_by("-created_at")
     )
+
+
+def applications_placed(call_id: int) -> set[int]:
+    """The ids of the call's applications that hold a place (an enrollment), whatever
+    its state: selection leaves them out of a run and takes their offers as answered."""
+    return set(
+        Enrollment.objects.filter(application__call_id=call_id).values_list(
+            "application_id", flat=True
+        )
+    )

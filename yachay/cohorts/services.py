@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from yachay.accounts.models import User
-from yachay.cohorts import assignment, checkin, planning, roster
+from yachay.accounts.models import Role, User
+from yachay.accounts.services import user_create
+from yachay.cohorts import assignment, checkin, planning, roster, signals
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
@@ -25,6 +26,34 @@ from yachay.intake.models import Application
 from yachay.intake.services import applications_status_set
 from yachay.programs.models import Call
 from yachay.programs.selectors import track_for_segment
+
+
+def enrollment_take(*, application: Application, actor: Actor) -> Enrollment:
+    """An accepted offer's place: an enrollment waiting for a cohort, and a learner account.
+    Selection calls it (through ``selection.places``) inside its own transaction."""
+    # The same person (same DNI) keeps one account across calls; an email address alone is
+    # not a person: families and small businesses share one.
+    previous = (
+        Enrollment.objects.filter(application__dni=application.dni).select_related("user").first()
+    )
+    learner = previous.user if previous is not None else None
+    if learner is None:
+        learner = user_create(
+            username=f"learner-{application.reference.lower()}",
+            email=application.email,
+            role=Role.LEARNER,
+            first_name=application.given_names,
+            last_name=application.paternal_surname,
+            actor=actor,
+        )
+    enrollment = Enrollment.objects.create(application=application, user=learner)
+    audit_record(
+        actor=actor,
+        action="enrollment.create",
+        obj=enrollment,
+        changes={"status": [None, "waiting"]},
+    )
+    return enrollment
 
 
 @dataclass(frozen=True)
@@ -282,12 +311,13 @@ def attendance_check_in(
 
 
 def _attendance_changed(enrollment_ids: list[int]) -> None:
-    """Attendance counts for completion: re-check it after commit, on the task queue."""
+    """Attendance counts for completion: tell the apps above, after commit (learning
+    re-checks completion on the task queue)."""
     if not enrollment_ids:
         return
-    from yachay.learning.tasks import evaluate_completions
-
-    transaction.on_commit(lambda: evaluate_completions.enqueue(enrollment_ids=enrollment_ids))
+    transaction.on_commit(
+        lambda: signals.attendance_changed.send(sender=Attendance, enrollment_ids=enrollment_ids)
+    )
 
 
 @dataclass(frozen=True)

@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("cohortes/sesiones/<int:pk>/lista.csv", views.session_roster_csv, name="roster_csv"),
     path("asistencia/<int:pk>/", views.checkin_page, name="checkin"),
+    path("mi-cuenta/", views.me, name="me"),
     path("mi-cuenta/cohorte-<int:pk>.ics", views.learner_calendar, name="calendar"),
 ]

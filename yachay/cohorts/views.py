@@ -24,11 +24,13 @@ from django.views.decorators.http import require_http_methods
 
 from yachay.accounts.http import AuthedHttpRequest
 from yachay.accounts.models import Role
+from yachay.accounts.services import may_use_two_factor
 from yachay.cohorts import checkin, homes, roster, selectors, services
 from yachay.cohorts.forms import CheckinForm, MarksForm, RosterUploadForm
 from yachay.cohorts.ics import cohort_calendar
 from yachay.cohorts.models import Attendance, Enrollment, Session
 from yachay.core.actors import Actor
+from yachay.core.caching import personal_data
 
 LOGIN = "/entrar/"  # learners' pages: sign in by an emailed link
 STAFF_LOGIN = "accounts:staff_login"  # staff pages: username and password
@@ -331,6 +333,34 @@ def checkin_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@personal_data
+@login_required(login_url="/entrar/")
+def me(request: AuthedHttpRequest) -> HttpResponse:
+    """A learner's place: their cohort, its sessions, check-in when one is open."""
+    user = request.user
+    enrollments = list(selectors.learner_enrollments(user))
+    now = timezone.now()
+    open_ids = set()
+    for e in enrollments:
+        for s in e.cohort.sessions.all() if e.cohort else ():
+            opens, closes = services.checkin_window(s)
+            if opens <= now <= closes:
+                open_ids.add(s.pk)
+    # A session already recorded (checked in, or marked by the instructor) asks for nothing.
+    recorded = {
+        a.session_id: a.get_status_display()
+        for a in Attendance.objects.filter(enrollment__in=enrollments, session_id__in=open_ids)
+    }
+    context = {
+        "enrollments": [(e, selectors.attendance_figures(e)) for e in enrollments],
+        "open_ids": open_ids - recorded.keys(),
+        "recorded": recorded,
+        "staff": user.works_with_cohorts,
+        "two_factor": may_use_two_factor(user),
+    }
+    return render(request, "cohorts/me.html", context)
+
+
 @login_required(login_url=LOGIN)
 def learner_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The .ics of the learner's own cohort; another learner's enrollment id is a 404."""
@@ -359,4 +389,4 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         return render(
             request, "cohorts/home_instructor.html", {"home": homes.instructor_home(user)}
         )
-    return redirect("accounts:me")
+    return redirect("cohorts:me")

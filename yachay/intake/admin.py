@@ -5,14 +5,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.accounts.http import signed_in_user
 from yachay.accounts.models import Role
 from yachay.accounts.scopes import scope_by_department
 from yachay.core import ubigeo
+from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.core.choices import SLOT_HOURS, slot_label
 from yachay.intake.models import Application
-from yachay.selection.selectors import explain
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -57,17 +56,8 @@ class ApplicationAdmin(ReadOnlyProgramAdmin):
     list_select_related = ("call",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [
-        "selection",
-        *(IN_WORDS.get(f.name, f.name) for f in Application._meta.fields),
-    ]
+    readonly_fields = [IN_WORDS.get(f.name, f.name) for f in Application._meta.fields]
     fields = tuple(readonly_fields)
-
-    @admin.display(description=_("what the applicant reads on their status page"))
-    def selection(self, obj: Application) -> str:
-        """The applicant's own words about their selection, for their coordinator too."""
-        explanation = explain(obj)
-        return " ".join([explanation.text, *explanation.reasons])
 
     @admin.display(description=_("place of residence"))
     def place(self, obj: Application) -> str:

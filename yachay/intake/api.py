@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -28,7 +28,6 @@ from yachay.intake.schemas import (
     Errors,
 )
 from yachay.programs.models import Call
-from yachay.selection.selectors import explain
 
 
 class Pagination(LimitOffsetPagination):
@@ -42,18 +41,19 @@ class Pagination(LimitOffsetPagination):
 router = Router(auth=ApiKeyAuth(), tags=["applications"])
 
 
-def _out(app: Application) -> dict[str, Any]:
-    explanation = explain(app)
+def _received(app: Application) -> dict[str, Any]:
+    """A new application, as the API shows it: received, no decision yet (selection's
+    explanation of an application without a published decision says the same)."""
     return {
         "reference": app.reference,
         "status": app.status,
         "call": app.call.slug,
         "submitted_at": app.created_at,
-        "decision": explanation.outcome,
-        "position": explanation.position,
-        "offer_expires_at": explanation.offer_expires_at,
-        "explanation": explanation.text,
-        "reasons": explanation.reasons,
+        "decision": "pending",
+        "position": None,
+        "offer_expires_at": None,
+        "explanation": str(selectors.RECEIVED_TEXT),
+        "reasons": [],
     }
 
 
@@ -213,35 +213,13 @@ def submit(request: KeyedHttpRequest, call_slug: str) -> Status:
                 )
             },
         )
-    # A new application has no decision yet: say so, rather than ask the database.
-    cast(Any, Application._meta.get_field("decision")).set_cached_value(app, None)
-    return Status(201, _out(app))
+    return Status(201, _received(app))
 
 
 def _call_state_message(call: Call) -> str:
     if call.state() == "upcoming":
         return _("This call is not open yet.")
     return _("This call is closed.")
-
-
-@router.get(
-    "/calls/{call_slug}/applications/{reference}",
-    response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
-    summary="Read an application's status",
-)
-def read(request: KeyedHttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
-    """Visible to the key that submitted it, and to staff keys within their scope."""
-    _refuse_unknown_query(request, set())
-    call = _call(call_slug)
-    app = (
-        selectors.applications_visible_to_key(request.auth, call)
-        .filter(reference=reference.upper()[:20])
-        .select_related("call", "decision__run", "decision__offer")
-        .first()
-    )
-    if app is None:
-        raise HttpError(404, _("No application with this reference is visible to your key."))
-    return _out(app)
 
 
 @router.get(

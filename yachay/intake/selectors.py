@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from yachay.accounts.models import ApiKey
 from yachay.accounts.scopes import scope_by_department
@@ -13,6 +14,13 @@ from yachay.core.choices import SLOT_HOURS, Modality, Schedule, Segment, slot_la
 from yachay.core.memo import Memo
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Track
+
+# What an application without a published decision says, on its status page and in the API:
+# intake's own words (selection's explanation starts from them).
+RECEIVED_TEXT = gettext_lazy(
+    "Your application is received. Places are assigned by the published rules "
+    "after the call closes."
+)
 
 
 def open_call(slug: str) -> Call | None:
@@ -32,15 +40,6 @@ def open_call_cached(slug: str) -> Call | None:
 
 def application_by_submission_key(call: Call, key: uuid.UUID) -> Application | None:
     return Application.objects.filter(call=call, submission_key=key).first()
-
-
-def application_for_status(call: Call, *, dni: str, reference: str) -> Application | None:
-    """Both must match: the reference alone is not enough to read a status."""
-    return (
-        Application.objects.filter(call=call, dni=dni, reference=reference.upper())
-        .select_related("call", "decision__run", "decision__offer")
-        .first()
-    )
 
 
 def applications_visible_to_key(key: ApiKey, call: Call) -> QuerySet[Application]:

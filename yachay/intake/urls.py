@@ -12,5 +12,4 @@ urlpatterns = [
         views.apply_done,
         name="apply_done",
     ),
-    path("convocatorias/<slug:slug>/estado/", views.status, name="status"),
 ]

@@ -16,7 +16,6 @@ from yachay.intake import selectors, services
 from yachay.intake.forms import ApplicationForm
 from yachay.intake.models import Application
 from yachay.programs.models import Call
-from yachay.selection.selectors import explain
 
 
 def _call_or_404(slug: str) -> Call:
@@ -115,26 +114,6 @@ def apply_done(request: HttpRequest, slug: str, key: uuid.UUID) -> HttpResponse:
             "sent_at": dt.datetime.fromtimestamp(note[1], tz=dt.UTC),
         }
     return render(request, "intake/apply_done.html", context)
-
-
-@personal_data
-@require_http_methods(["GET", "POST"])
-@ratelimit("status", "YACHAY_RATELIMIT_STATUS")
-def status(request: HttpRequest, slug: str) -> HttpResponse:
-    """Status by DNI + reference, by POST so that a DNI never lands in a URL or a log."""
-    call = _call_or_404(slug)
-    context: dict[str, object] = {"call": call, "dni": "", "reference": ""}
-    if request.method == "POST":
-        dni = str(request.POST.get("dni", ""))[:20].strip()
-        reference = str(request.POST.get("reference", ""))[:20].strip().upper()
-        context |= {"dni": dni, "reference": reference, "searched": True}
-        if dni and reference:
-            app = selectors.application_for_status(call, dni=dni, reference=reference)
-            context["app"] = app
-            context["explanation"] = explain(app) if app else None
-        else:
-            context["missing"] = True
-    return render(request, "intake/status.html", context)
 
 
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:

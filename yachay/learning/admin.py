@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from yachay.accounts.admin import ReadOnlyProgramAdmin
+from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.learning.models import Completion, Course, CourseVersion, QuizAttemptGrant
 
 

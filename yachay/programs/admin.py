@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ProgramAdminOnly
+from yachay.core.admin import ProgramAdminOnly
 from yachay.core.choices import Modality, Segment
 from yachay.programs.models import Call, Program, Target, Track
 

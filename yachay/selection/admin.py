@@ -11,23 +11,42 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yachay.accounts.admin import ReadOnlyProgramAdmin
 from yachay.accounts.http import signed_in_user
 from yachay.core import ubigeo
 from yachay.core.actors import Actor
+from yachay.core.admin import ReadOnlyProgramAdmin
 from yachay.core.choices import DepartmentGroup, Gender, Segment
 from yachay.core.text import spanish_sort_key
+from yachay.intake.admin import ApplicationAdmin as IntakeApplicationAdmin
+from yachay.intake.models import Application
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
 from yachay.selection.selectors import (
     RULE_LABELS,
+    explain,
     policy_text,
     run_status_text,
     seconds_text,
     shortfall_text,
     target_line,
 )
+
+# An application's page shows first what its applicant reads about their selection: intake
+# registers the page, selection (above it) adds that field to it.
+admin.site.unregister(Application)
+
+
+@admin.register(Application)
+class ApplicationAdmin(IntakeApplicationAdmin):
+    readonly_fields = ["selection", *IntakeApplicationAdmin.readonly_fields]
+    fields = tuple(readonly_fields)
+
+    @admin.display(description=_("what the applicant reads on their status page"))
+    def selection(self, obj: Application) -> str:
+        """The applicant's own words about their selection, for their coordinator too."""
+        explanation = explain(obj)
+        return " ".join([explanation.text, *explanation.reasons])
 
 
 class _PolicyFormBase(forms.ModelForm):

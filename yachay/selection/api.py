@@ -7,13 +7,16 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from yachay.accounts.api_auth import ApiKeyAuth
+from yachay.accounts.api_auth import ApiKeyAuth, KeyedHttpRequest
 from yachay.core.actors import PUBLIC
 from yachay.core.http import rate_limited
-from yachay.intake.schemas import Detail
+from yachay.intake import selectors as intake_selectors
+from yachay.intake.api import _call, _refuse_unknown_query
+from yachay.intake.models import Application
+from yachay.intake.schemas import ApplicationOut, Detail, Errors
 from yachay.programs.models import Call
 from yachay.selection import allocation, services
-from yachay.selection.selectors import published_run, target_description
+from yachay.selection.selectors import explain, published_run, target_description
 
 
 class SelectionOut(Schema):
@@ -43,6 +46,44 @@ class OfferOut(Schema):
 
 
 router = Router(tags=["selection"])
+
+
+def _out(app: Application) -> dict[str, Any]:
+    explanation = explain(app)
+    return {
+        "reference": app.reference,
+        "status": app.status,
+        "call": app.call.slug,
+        "submitted_at": app.created_at,
+        "decision": explanation.outcome,
+        "position": explanation.position,
+        "offer_expires_at": explanation.offer_expires_at,
+        "explanation": explanation.text,
+        "reasons": explanation.reasons,
+    }
+
+
+@router.get(
+    "/calls/{call_slug}/applications/{reference}",
+    auth=ApiKeyAuth(),
+    tags=["applications"],
+    operation_id="yachay_intake_api_read",  # the id partners' generated clients know it by
+    response={200: ApplicationOut, 401: Detail, 404: Detail, 422: Errors, 429: Detail},
+    summary="Read an application's status",
+)
+def read(request: KeyedHttpRequest, call_slug: str, reference: str) -> dict[str, Any]:
+    """Visible to the key that submitted it, and to staff keys within their scope."""
+    _refuse_unknown_query(request, set())
+    call = _call(call_slug)
+    app = (
+        intake_selectors.applications_visible_to_key(request.auth, call)
+        .filter(reference=reference.upper()[:20])
+        .select_related("call", "decision__run", "decision__offer")
+        .first()
+    )
+    if app is None:
+        raise HttpError(404, _("No application with this reference is visible to your key."))
+    return _out(app)
 
 
 @router.get(

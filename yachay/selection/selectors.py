@@ -20,6 +20,7 @@ from yachay.core.choices import Segment
 from yachay.core.numbers import grouped
 from yachay.core.text import spanish_sort_key
 from yachay.intake.models import Application
+from yachay.intake.selectors import RECEIVED_TEXT
 from yachay.programs.models import Call, Target
 from yachay.selection.eligibility import RULE_MESSAGES
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
@@ -58,6 +59,15 @@ def rule_text(code: str, app: Application) -> str:
     return str(message) % params if "%(" in str(message) else str(message)
 
 
+def application_for_status(call: Call, *, dni: str, reference: str) -> Application | None:
+    """Both must match: the reference alone is not enough to read a status."""
+    return (
+        Application.objects.filter(call=call, dni=dni, reference=reference.upper())
+        .select_related("call", "decision__run", "decision__offer")
+        .first()
+    )
+
+
 def explain(app: Application) -> Explanation:
     """What the applicant (and their coordinator) reads about their application.
 
@@ -68,15 +78,7 @@ def explain(app: Application) -> Explanation:
     if decision is None or decision.run.state != SelectionRun.State.PUBLISHED:
         if app.status == Application.Status.ENROLLED:
             return Explanation("enrolled", None, _("You are enrolled in a cohort."), [])
-        return Explanation(
-            "pending",
-            None,
-            _(
-                "Your application is received. Places are assigned by the published rules "
-                "after the call closes."
-            ),
-            [],
-        )
+        return Explanation("pending", None, str(RECEIVED_TEXT), [])
     if decision.outcome == Decision.Outcome.ADMITTED:
         offer: Offer | None = getattr(decision, "offer", None)
         state = offer.state if offer is not None else Offer.State.PENDING

@@ -16,9 +16,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yachay.accounts.models import Role
-from yachay.accounts.services import user_create
-from yachay.cohorts.models import Enrollment
 from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
@@ -28,6 +25,7 @@ from yachay.programs.models import Call
 from yachay.selection import allocation, tasks
 from yachay.selection.eligibility import ApplicantFacts, CallRules, failed_rules
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
+from yachay.selection.places import Place, keeper
 from yachay.selection.selectors import OFFER_SALT, issue_text, offer_token
 
 # A run left "running" this long ago died with its process; a new run may take over.
@@ -115,9 +113,7 @@ def build_problem(
     )  # fmt: skip
     # Someone who already holds a place in this call (an enrollment made before the
     # selection, as the demo's classroom does) keeps it: they come before everyone else.
-    placed = set(
-        Enrollment.objects.filter(application__call=call).values_list("application_id", flat=True)
-    )
+    placed = keeper().placed(call.pk)
     first = (
         sum(w for w in weights.values() if w > 0) + 1 if kind == SelectionPolicy.Kind.SCORE else 1
     )
@@ -368,11 +364,7 @@ def selection_publish(*, run: SelectionRun, actor: Actor) -> SelectionRun:
     admitted = Decision.objects.filter(run=run, outcome=Decision.Outcome.ADMITTED).values_list(
         "pk", "application_id"
     )
-    placed = set(
-        Enrollment.objects.filter(application__call=run.call).values_list(
-            "application_id", flat=True
-        )
-    )
+    placed = keeper().placed(run.call_id)
     now = timezone.now()
     Offer.objects.bulk_create(
         [
@@ -478,25 +470,13 @@ def _locked(offer: Offer) -> Offer:
 
 
 @transaction.atomic
-def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
-    """Take the place: an enrollment waiting for a cohort, and a learner account."""
+def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Place:
+    """Take the place: an enrollment waiting for a cohort, and a learner account (made by
+    the app that keeps the places, see ``selection.places``)."""
     offer = _locked(offer)
     offer_check_answerable(offer, user=user)
     app = offer.decision.application
-    # The same person (same DNI) keeps one account across calls; an email address alone is
-    # not a person: families and small businesses share one.
-    previous = Enrollment.objects.filter(application__dni=app.dni).select_related("user").first()
-    learner = previous.user if previous is not None else None
-    if learner is None:
-        learner = user_create(
-            username=f"learner-{app.reference.lower()}",
-            email=app.email,
-            role=Role.LEARNER,
-            first_name=app.given_names,
-            last_name=app.paternal_surname,
-            actor=actor,
-        )
-    enrollment = Enrollment.objects.create(application=app, user=learner)
+    place = keeper().take(application=app, actor=actor)
     offer.state, offer.responded_at = Offer.State.ACCEPTED, timezone.now()
     offer.save(update_fields=["state", "responded_at"])
     applications_status_set(
@@ -508,14 +488,8 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Enrollment:
     audit_record(
         actor=actor, action="offer.accept", obj=offer, changes={"state": ["pending", "accepted"]}
     )
-    audit_record(
-        actor=actor,
-        action="enrollment.create",
-        obj=enrollment,
-        changes={"status": [None, "waiting"]},
-    )
-    transaction.on_commit(lambda: tasks.send_login_link.enqueue(user_id=learner.pk))
-    return enrollment
+    transaction.on_commit(lambda: tasks.send_login_link.enqueue(user_id=place.user_id))
+    return place
 
 
 @transaction.atomic

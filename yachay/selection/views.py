@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +18,13 @@ from yachay.core.actors import PUBLIC, Actor
 from yachay.core.caching import personal_data
 from yachay.core.http import ratelimit
 from yachay.core.numbers import grouped
+from yachay.intake import selectors as intake_selectors
 from yachay.intake.models import Application
 from yachay.programs.models import Call
 from yachay.selection import selectors, services
 from yachay.selection.forms import PublishForm
 from yachay.selection.models import SelectionPolicy, SelectionRun
+from yachay.selection.selectors import explain
 
 
 @personal_data
@@ -61,6 +63,28 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         context["confirm_decline"] = True
     context["expired"] = the_offer.expires_at <= timezone.now()
     return render(request, "selection/offer.html", context)
+
+
+@personal_data
+@require_http_methods(["GET", "POST"])
+@ratelimit("status", "YACHAY_RATELIMIT_STATUS")
+def status(request: HttpRequest, slug: str) -> HttpResponse:
+    """Status by DNI + reference, by POST so that a DNI never lands in a URL or a log."""
+    call = intake_selectors.open_call(slug)
+    if call is None:
+        raise Http404(_("There is no call with this address."))
+    context: dict[str, object] = {"call": call, "dni": "", "reference": ""}
+    if request.method == "POST":
+        dni = str(request.POST.get("dni", ""))[:20].strip()
+        reference = str(request.POST.get("reference", ""))[:20].strip().upper()
+        context |= {"dni": dni, "reference": reference, "searched": True}
+        if dni and reference:
+            app = selectors.application_for_status(call, dni=dni, reference=reference)
+            context["app"] = app
+            context["explanation"] = explain(app) if app else None
+        else:
+            context["missing"] = True
+    return render(request, "selection/status.html", context)
 
 
 def program_admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -22,7 +22,7 @@ from yachay.accounts.services import api_key_lookup
 from yachay.core import ubigeo
 from yachay.core import validators as v
 from yachay.core.models import AuditEvent
-from yachay.intake import demo
+from yachay.demo import applicants as demo
 from yachay.intake.forms import ApplicationApiForm
 from yachay.intake.models import Application, age_on
 from yachay.intake.selectors import applications_visible_to_key
@@ -359,7 +359,7 @@ def test_demo_credentials_prints_the_logins_key_and_an_example(db: None) -> None
 
 
 def test_the_example_in_demo_credentials_is_a_valid_application(db: None) -> None:
-    from yachay.accounts.management.commands.demo_credentials import EXAMPLE_APPLICATION
+    from yachay.demo.management.commands.demo_credentials import EXAMPLE_APPLICATION
 
     call = demo.demo_load(applicants=0).call
     form = ApplicationApiForm(dict(EXAMPLE_APPLICATION), call=call)

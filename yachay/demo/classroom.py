@@ -23,7 +23,7 @@ from yachay.cohorts.models import Cohort, Enrollment, Session
 from yachay.core.actors import SYSTEM, Actor
 from yachay.core.choices import SLOT_HOURS, Schedule
 from yachay.core.services import audit_record
-from yachay.intake.demo import INSTRUCTOR_USERNAME
+from yachay.demo.applicants import INSTRUCTOR_USERNAME
 from yachay.intake.models import Application
 from yachay.intake.services import applications_status_set
 from yachay.learning.services import course_import
@@ -85,7 +85,7 @@ def weekly_sessions(cohort: Cohort, first_start: dt.datetime) -> list[Session]:
             starts_at=start,
             ends_at=start + dt.timedelta(hours=2),
             place=cohort.venue,
-            meeting_url="" if cohort.venue else "https://meet.example.pe/yachay-demo",
+            meeting_url="" if cohort.venue else "https://meet.example.com/yachay-demo",
         )
         for start, topic in zip(starts, TOPICS, strict=True)
     ]
@@ -95,7 +95,7 @@ def demo_classroom_load(
     *, call: Call, actor: Actor = SYSTEM, now: dt.datetime | None = None
 ) -> Classroom:
     """Import the course and create the classroom on the demo call (one transaction).
-    The instructor is the demo account made by ``intake.demo.demo_accounts_ensure``."""
+    The instructor is the demo account made by ``demo.applicants.demo_accounts_ensure``."""
     now = now or timezone.now()
     report = course_import(path=COURSE_DIR, actor=actor)
     with transaction.atomic():

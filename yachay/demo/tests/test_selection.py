@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from yachay.cohorts.models import Cohort, Session
 from yachay.core.choices import SLOT_HOURS
-from yachay.intake.demo import PROGRAM_SLUG
+from yachay.demo.applicants import PROGRAM_SLUG
+from yachay.demo.classroom import slot_at
 from yachay.intake.models import Application
-from yachay.learning.demo import slot_at
 from yachay.programs.models import Call
 from yachay.selection.models import Decision, SelectionPolicy, default_weights
 

@@ -10,7 +10,7 @@ Two halves:
   records one ``AuditEvent`` with counts. It is the one writer that bypasses
   ``application_submit``: a demo of 100,000 applicants must load in seconds, and
   the generator is tested to respect the same rules as the form (see
-  ``yachay/intake/tests/test_demo.py``).
+  ``yachay/demo/tests/test_applicants.py``).
 
 ``demo_accounts_ensure`` creates the demo admin, a coordinator and an API key,
 and keeps their plaintext secrets in ``<VAR_DIR>/demo-credentials.json``
@@ -61,13 +61,13 @@ DEMO_API_KEY_NAME = "Socio demo (load_demo)"
 ADMIN_USERNAME = "admin"
 COORDINATOR_USERNAME = "coordinador.cusco"
 COORDINATOR_DEPARTMENTS = ["08", "21"]  # Cusco, Puno
-INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.learning.demo)
+INSTRUCTOR_USERNAME = "instructora.cusco"  # teaches the demo classroom (yachay.demo.classroom)
 # Names and addresses of the demo staff: pages greet them by name, and "forgot my password"
 # mails a reset link to the address (shown in the console with the default mail backend).
 DEMO_STAFF_PEOPLE: dict[str, tuple[str, str, str]] = {
-    ADMIN_USERNAME: ("Rosa", "Huamán Torres", "admin@yachay.local"),
-    COORDINATOR_USERNAME: ("Carlos", "Mamani Quispe", "coordinador.cusco@yachay.local"),
-    INSTRUCTOR_USERNAME: ("Inés", "Condori Apaza", "instructora.cusco@yachay.local"),
+    ADMIN_USERNAME: ("Rosa", "Huamán Torres", "admin@yachay.example"),
+    COORDINATOR_USERNAME: ("Carlos", "Mamani Quispe", "coordinador.cusco@yachay.example"),
+    INSTRUCTOR_USERNAME: ("Inés", "Condori Apaza", "instructora.cusco@yachay.example"),
 }
 
 T = TypeVar("T")
@@ -297,9 +297,13 @@ AMAZONIAN_SURNAMES: dict[str, int] = {
 ANDEAN_SURNAME_SHARE = {"high": 0.55, "mid": 0.30, "low": 0.12}
 AMAZONIAN_SURNAME_SHARE = 0.15
 
+# Only names reserved for examples (RFC 2606, RFC 6761): a demo run on a server whose email
+# is set up must never mail a stranger. The shares are those of the webmail providers that
+# Peruvians use (gmail 60 %, hotmail 16 %, ...), so the draws stay the same.
 EMAIL_DOMAINS = {
-    "gmail.com": 60, "hotmail.com": 16, "outlook.com": 7, "yahoo.com": 5, "yahoo.es": 3,
-    "hotmail.es": 3, "icloud.com": 2, "live.com": 2, "outlook.es": 1,
+    "example.com": 60, "example.org": 16, "example.net": 7, "correo.example.com": 5,
+    "correo.example.org": 3, "correo.example.net": 3, "mail.example.com": 2,
+    "mail.example.org": 2, "correo.test": 1,
 }  # fmt: skip
 
 BUSINESS_KINDS: dict[str, tuple[str, ...]] = {
@@ -755,7 +759,7 @@ def _demo_delete(program: Program) -> int:
 
     apps = Application.objects.filter(call__program=program)
     try:
-        # The demo classroom (yachay.learning.demo): its learners, enrollments, cohorts.
+        # The demo classroom (yachay.demo.classroom): its learners, enrollments, cohorts.
         enrollments = Enrollment.objects.filter(application__call__program=program)
         learners = list(enrollments.filter(user__role=Role.LEARNER).values_list("user", flat=True))
         enrollments.delete()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from yachay.accounts.models import User
 from yachay.accounts.services import login_link
-from yachay.intake import demo
+from yachay.demo import applicants as demo
 
 # An applicant outside the demo's DNI range (the generator draws below 80,000,000),
 # so the first POST answers 201 and a second one 409 with the same reference.
@@ -20,7 +20,7 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
     "maternal_surname": "Quispe",
     "birth_date": "1991-06-24",
     "gender": "female",
-    "email": "killa.nahui@example.pe",
+    "email": "killa.nahui@example.com",
     "phone": "987 654 321",
     "ubigeo": "080101",
     "segment": "sme_owner",

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from yachay.intake import demo
+from yachay.demo import applicants as demo
+from yachay.demo.classroom import demo_classroom_load
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -75,8 +76,6 @@ class Command(BaseCommand):
             )
         except demo.DemoError as e:
             raise CommandError(str(e)) from None
-        from yachay.learning.demo import demo_classroom_load
-
         classroom = demo_classroom_load(call=result.call)
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username

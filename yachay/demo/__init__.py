@@ -1,0 +1,1 @@
+"""The demo: a program, its applicants, staff and a classroom, made from every app."""

@@ -219,10 +219,22 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Yachay <no-reply@yachay.local>")
 
-# Rate limits per client address: "<count>/<seconds>"; 0 switches a limit off.
-YACHAY_RATELIMIT_FORM = os.environ.get("YACHAY_RATELIMIT_FORM", "20/60")
-YACHAY_RATELIMIT_API = os.environ.get("YACHAY_RATELIMIT_API", "600/60")
-YACHAY_RATELIMIT_STATUS = os.environ.get("YACHAY_RATELIMIT_STATUS", "10/60")
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit, "<count>/<seconds>" (at most count hits per window), or 0 for none."""
+    raw = os.environ.get(name, default).strip()
+    count, _, seconds = raw.partition("/")
+    if raw not in {"", "0"} and not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name} must look like 20/60 (or 0: off), not {raw!r}.")
+    return raw
+
+
+# Rate limits per client address: "<count>/<seconds>"; 0 switches a limit off. Every limit
+# in the code names one of these settings (yachay.core.http.rate_limited): none is hard-coded.
+YACHAY_RATELIMIT_FORM = env_rate("YACHAY_RATELIMIT_FORM", "20/60")  # form submissions, sign-in
+YACHAY_RATELIMIT_API = env_rate("YACHAY_RATELIMIT_API", "600/60")  # every API request
+YACHAY_RATELIMIT_STATUS = env_rate("YACHAY_RATELIMIT_STATUS", "10/60")  # status, sign-in links
+YACHAY_RATELIMIT_OFFER = env_rate("YACHAY_RATELIMIT_OFFER", "30/60")  # accept/decline, page + API
 # Check-in to a live session opens this many minutes before it starts and closes this many
 # after it ends; a learner checking in more than LATE minutes after the start is "late".
 YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)

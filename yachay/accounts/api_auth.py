@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +17,7 @@ from yachay.core.http import rate_limited
 
 def refuse_if_rate_limited(request: HttpRequest) -> None:
     """The API's one rate limit per client address, for keyed and public endpoints alike."""
-    wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
+    wait = rate_limited("api", request, "YACHAY_RATELIMIT_API")
     if wait:
         message = ngettext(
             "Too many requests; try again in %(s)d second.",

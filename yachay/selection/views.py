@@ -24,7 +24,7 @@ from yachay.selection.models import SelectionPolicy, SelectionRun
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit("offer", "YACHAY_RATELIMIT_STATUS")
+@ratelimit("offer", "YACHAY_RATELIMIT_OFFER")
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     """The offer: GET shows it (mail scanners open links), only a POST answers it.
 

@@ -81,6 +81,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            # Django's debug pages (DEBUG only) are built on inline scripts and styles.
+            return response
         for name, value in headers():
             if name not in response.headers:
                 response.headers[name] = value

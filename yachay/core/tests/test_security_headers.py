@@ -71,6 +71,14 @@ def test_the_headers_follow_the_settings(client: Client, settings: Any) -> None:
     assert response["Content-Security-Policy-Report-Only"] == "default-src 'self'"
 
 
+def test_django_debug_pages_keep_working_in_debug_only(client: Client, settings: Any) -> None:
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/no-existe/")
+    assert "Content-Security-Policy" in client.get("/ayuda/")
+    settings.DEBUG = False
+    assert "Content-Security-Policy" in client.get("/no-existe/")
+
+
 def test_header_building() -> None:
     assert csp_header({"a-src": ["x", "y"], "upgrade-insecure-requests": True, "b": False}) == (
         "a-src x y; upgrade-insecure-requests"

@@ -90,3 +90,24 @@ def test_the_projector_may_go_full_screen_and_nothing_uses_the_camera(
     )
     assert allowed == {"fullscreen": True, "camera": False, "microphone": False,
                        "geolocation": False}  # fmt: skip
+
+
+def test_the_admin_runs_its_scripts_under_the_policy(
+    open_session: OpenSession,  # noqa: F811
+    users: dict[str, Any],
+) -> None:
+    # Django 5.2's admin has no inline script or style (change_list.html's one <style>
+    # appears only with actions neither on top nor at the bottom: none of ours).
+    page = open_session(**DESKTOP).page
+    page.goto("/admin/login/")
+    page.locator("[name=username]").fill(users["admin"].username)
+    page.locator("[name=password]").fill("x-Secret-9")
+    page.locator("[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/programs/call/add/")
+    # Built by DateTimeShortcuts.js: the calendar and clock links next to each date field.
+    page.locator(".datetimeshortcuts").first.wait_for()
+    page.goto("/admin/cohorts/cohort/add/")
+    # Built by SelectFilter2.js: the two-list picker of instructors.
+    page.locator(".selector .selector-available").first.wait_for()
+    page.screenshot(path=str(SHOTS / "desktop-admin-cohort-add.png"))

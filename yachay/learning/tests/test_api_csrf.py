@@ -109,3 +109,12 @@ def test_an_anonymous_post_is_a_401_with_a_message_not_a_csrf_403(learning: Lear
         assert response.status_code == 401, (url, response.content)
         assert "API" in response.json()["detail"]
     assert not Attendance.objects.exists() and not QuizAttempt.objects.exists()
+
+
+def test_a_key_posting_a_body_that_is_not_json_gets_a_400_in_words(learning: Learning) -> None:
+    # Reachable by key now: ninja's own English refusal comes in the house format, in Spanish.
+    _key, raw = api_key_create(name="App móvil", user=learning.learner, actor=SYSTEM)
+    for url in (checkin_url(learning), ATTEMPTS):
+        response = post(strict(), url, "\x00", **bearer(raw))
+        assert response.status_code == 400
+        assert response.json() == {"errors": {"body": ["El cuerpo de la solicitud no es un JSON válido."]}}

@@ -117,4 +117,5 @@ def test_a_key_posting_a_body_that_is_not_json_gets_a_400_in_words(learning: Lea
     for url in (checkin_url(learning), ATTEMPTS):
         response = post(strict(), url, "\x00", **bearer(raw))
         assert response.status_code == 400
-        assert response.json() == {"errors": {"body": ["El cuerpo de la solicitud no es un JSON válido."]}}
+        message = "El cuerpo de la solicitud no es un JSON válido."
+        assert response.json() == {"errors": {"body": [message]}}

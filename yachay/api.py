@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from yachay.cohorts.api import router as cohorts_router
 from yachay.intake.api import router as intake_router
@@ -32,6 +32,15 @@ def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
         {"detail": _("A valid API key is required (Authorization: Bearer <key>).")},
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusal of a body that is not JSON, in the house format and in words."""
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        body = {"errors": {"body": [_("The body is not valid JSON.")]}}
+        return api.create_response(request, body, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

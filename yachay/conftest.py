@@ -29,6 +29,8 @@ def _isolated(settings: Any) -> None:
     settings.YACHAY_RATELIMIT_FORM = "0"
     settings.YACHAY_RATELIMIT_API = "0"
     settings.YACHAY_RATELIMIT_STATUS = "0"
+    settings.YACHAY_RATELIMIT_OFFER = "0"
+    settings.YACHAY_RATELIMIT_CSP_REPORT = "0"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "es"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

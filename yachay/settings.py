@@ -7,6 +7,7 @@ Defaults give a working local set-up on SQLite with no services. Production
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yachay.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy: every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -269,10 +271,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Yachay <no-reply@yachay.local>")
 
-# Rate limits per client address: "<count>/<seconds>"; 0 switches a limit off.
-YACHAY_RATELIMIT_FORM = os.environ.get("YACHAY_RATELIMIT_FORM", "20/60")
-YACHAY_RATELIMIT_API = os.environ.get("YACHAY_RATELIMIT_API", "600/60")
-YACHAY_RATELIMIT_STATUS = os.environ.get("YACHAY_RATELIMIT_STATUS", "10/60")
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit, "<count>/<seconds>" (at most count hits per window), or 0 for none."""
+    raw = os.environ.get(name, default).strip()
+    count, _, seconds = raw.partition("/")
+    if raw not in {"", "0"} and not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name} must look like 20/60 (or 0: off), not {raw!r}.")
+    return raw
+
+
+# Rate limits per client address: "<count>/<seconds>"; 0 switches a limit off. Every limit
+# in the code names one of these settings (yachay.core.http.rate_limited): none is hard-coded.
+YACHAY_RATELIMIT_FORM = env_rate("YACHAY_RATELIMIT_FORM", "20/60")  # form submissions, sign-in
+YACHAY_RATELIMIT_API = env_rate("YACHAY_RATELIMIT_API", "600/60")  # every API request
+YACHAY_RATELIMIT_STATUS = env_rate("YACHAY_RATELIMIT_STATUS", "10/60")  # status, sign-in links
+YACHAY_RATELIMIT_OFFER = env_rate("YACHAY_RATELIMIT_OFFER", "30/60")  # accept/decline, page + API
+YACHAY_RATELIMIT_CSP_REPORT = env_rate("YACHAY_RATELIMIT_CSP_REPORT", "20/60")  # /csp-report/
 # Check-in to a live session opens this many minutes before it starts and closes this many
 # after it ends; a learner checking in more than LATE minutes after the start is "late".
 YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)
@@ -280,7 +295,7 @@ YACHAY_CHECKIN_GRACE_MINUTES = env_int("YACHAY_CHECKIN_GRACE_MINUTES", 15)
 YACHAY_CHECKIN_LATE_MINUTES = env_int("YACHAY_CHECKIN_LATE_MINUTES", 10)
 # Wrong check-in codes one learner may type per window ("<count>/<seconds>"), whatever their
 # address: a whole venue shares one address, and a 6-digit code must not be guessable.
-YACHAY_CHECKIN_WRONG_CODES = os.environ.get("YACHAY_CHECKIN_WRONG_CODES", "5/600")
+YACHAY_CHECKIN_WRONG_CODES = env_rate("YACHAY_CHECKIN_WRONG_CODES", "5/600")
 # How many reverse proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
 YACHAY_TRUSTED_PROXIES = env_int("YACHAY_TRUSTED_PROXIES", 0)
 
@@ -288,6 +303,59 @@ YACHAY_TRUSTED_PROXIES = env_int("YACHAY_TRUSTED_PROXIES", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def env_csp_extra(name: str) -> dict[str, list[str]]:
+    """Sources to add, "img-src https://cdn.example.pe; connect-src https://api.example.pe"."""
+    extra: dict[str, list[str]] = {}
+    for part in os.environ.get(name, "").split(";"):
+        words = part.split()
+        if not words:
+            continue
+        if not re.fullmatch(r"[a-z-]+-src(-elem|-attr)?|form-action|frame-ancestors", words[0]):
+            raise ImproperlyConfigured(f"{name}: {words[0]!r} is not a source directive.")
+        if len(words) < 2 or any("unsafe" in w for w in words):
+            raise ImproperlyConfigured(f"{name}: give {words[0]} sources, never unsafe-*.")
+        extra.setdefault(words[0], []).extend(words[1:])
+    return extra
+
+
+# Content-Security-Policy (yachay.core.headers; the shape of Django 6's SECURE_CSP): scripts
+# and styles from our own files only, never inline (<script>, <style>, style="", on…=); see
+# docs/development.md. Browsers report refusals to /csp-report/, which logs them.
+# YACHAY_CSP_EXTRA adds sources; YACHAY_CSP_REPORT_ONLY=true only reports (to try a change).
+_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # data: for the inline icon in base.html
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "report-uri": ["/csp-report/"],
+}
+for _directive, _sources in env_csp_extra("YACHAY_CSP_EXTRA").items():
+    _CSP[_directive] = [*_CSP.get(_directive, _CSP["default-src"]), *_sources]
+if env_bool("YACHAY_CSP_REPORT_ONLY", False):
+    SECURE_CSP: dict[str, list[str]] = {}
+    SECURE_CSP_REPORT_ONLY = _CSP
+else:
+    SECURE_CSP = _CSP
+    SECURE_CSP_REPORT_ONLY = {}
+# Browser features no page uses are off, for us and anything we might embed. Fullscreen stays
+# for our own pages: the check-in projector offers it. No page uses the camera (learners scan
+# the projector's QR code with their phone's own camera app) nor the microphone or location.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [], "autoplay": [], "camera": [], "display-capture": [],
+    "encrypted-media": [], "fullscreen": ["self"], "geolocation": [], "gyroscope": [],
+    "hid": [], "idle-detection": [], "magnetometer": [], "microphone": [], "midi": [],
+    "payment": [], "picture-in-picture": [], "publickey-credentials-get": [],
+    "screen-wake-lock": [], "serial": [], "usb": [], "xr-spatial-tracking": [],
+    "browsing-topics": [],
+}  # fmt: skip
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

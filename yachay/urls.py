@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("lugares/<str:code>.json", core_views.places, name="places"),
+    path("csp-report/", core_views.csp_report, name="csp_report"),
     path("", include("yachay.selection.urls")),
     path("privacidad/", core_views.privacy, name="privacy"),
     path("ayuda/", core_views.help_page, name="help"),

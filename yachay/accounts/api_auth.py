@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +22,7 @@ KEYS: Memo[ApiKey] = Memo("api keys")
 
 def refuse_if_rate_limited(request: HttpRequest) -> None:
     """The API's one rate limit per client address, for keyed and public endpoints alike."""
-    wait = rate_limited("api", request, settings.YACHAY_RATELIMIT_API)
+    wait = rate_limited("api", request, "YACHAY_RATELIMIT_API")
     if wait:
         message = ngettext(
             "Too many requests; try again in %(s)d second.",
@@ -50,10 +49,29 @@ class ApiKeyAuth(HttpBearer):
         return KEYS.get(token, lambda: api_key_lookup(token))
 
 
+class SignedInSession(SessionAuth):
+    """A signed-in browser session, with Django's CSRF check on writes.
+
+    Ninja's own ``SessionAuth`` checks CSRF before it looks for a session, on every request:
+    a keyed or anonymous POST then fails there with ``403 CSRF check Failed`` and never
+    reaches the key. Here a request that carries a bearer key is the key's to answer (a
+    browser never adds a bearer header to a forged cross-site request by itself, so CSRF does
+    not apply; HTTP Basic, which browsers do resend, is not a key), and a request with no
+    signed-in session falls through to the key, which answers 401. Only a signed-in session
+    is checked for its CSRF token.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        bearer = request.headers.get("authorization", "")[:7].lower() == "bearer "
+        if bearer or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 def user_auth() -> list[Any]:
     """For endpoints that act as a person: a signed-in session (with CSRF on writes) or a
-    key created for a user."""
-    return [SessionAuth(), ApiKeyAuth()]
+    key created for a user (no CSRF: the key is not sent by the browser on its own)."""
+    return [SignedInSession(), ApiKeyAuth()]
 
 
 def acting_user(request: HttpRequest) -> User:

@@ -135,6 +135,7 @@ def my_enrollments(request: HttpRequest) -> list[dict[str, Any]]:
     "/sessions/{session_id}/check-in",
     response={
         201: CheckinOut,
+        400: Errors,
         403: Refusal,
         404: Detail,
         409: Refusal,

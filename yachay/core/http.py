@@ -39,9 +39,26 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return count, seconds
 
 
-def rate_limited(scope: str, request: HttpRequest, rate: str) -> int:
-    """Count one hit for this client in a fixed window; return seconds to wait, 0 if allowed."""
-    count, seconds = parse_rate(rate)
+RATE_SETTING_PREFIX = "YACHAY_RATELIMIT_"
+
+
+def rate_setting(setting: str) -> str:
+    """The rate a ``YACHAY_RATELIMIT_*`` setting holds now. Every limit names its setting
+    (read at each request, so an override applies at once): none is written in the code."""
+    if not setting.startswith(RATE_SETTING_PREFIX):
+        raise ImproperlyConfigured(
+            f"A rate limit names a {RATE_SETTING_PREFIX}* setting, not {setting!r}."
+        )
+    try:
+        return str(getattr(settings, setting))
+    except AttributeError:
+        raise ImproperlyConfigured(f"No setting {setting}: add it to settings.py.") from None
+
+
+def rate_limited(scope: str, request: HttpRequest, setting: str) -> int:
+    """Count one hit for this client in a fixed window of the rate ``setting`` (a
+    ``YACHAY_RATELIMIT_*`` name) holds; return seconds to wait, 0 if allowed."""
+    count, seconds = parse_rate(rate_setting(setting))
     if not count:
         return 0
     window = int(time.time() // seconds)
@@ -64,7 +81,7 @@ def ratelimit(scope: str, setting: str, *, methods: tuple[str, ...] = ("POST",))
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
-                wait = rate_limited(scope, request, getattr(settings, setting))
+                wait = rate_limited(scope, request, setting)
                 if wait:
                     response = TemplateResponse(
                         request,

@@ -268,6 +268,7 @@ def course_progress(request: HttpRequest, slug: str) -> Any:
     "/courses/{slug}/quizzes/{activity_id}/attempts",
     response={
         201: AttemptOut,
+        400: Errors,
         403: Refusal,
         404: Refusal | Detail,
         409: Refusal,

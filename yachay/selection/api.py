@@ -109,7 +109,8 @@ def selection_summary(request: HttpRequest, call_slug: str) -> dict[str, Any]:
 
 
 def _answer(request: HttpRequest, token: str, accept: bool) -> Status:
-    wait = rate_limited("offer", request, "30/60")
+    # One count per address with the offer page (same scope, same setting).
+    wait = rate_limited("offer", request, "YACHAY_RATELIMIT_OFFER")
     if wait:
         return Status(429, {"detail": _("Too many attempts from your connection.")})
     try:

@@ -29,7 +29,7 @@ from yachay.selection.selectors import explain
 
 @personal_data
 @require_http_methods(["GET", "POST"])
-@ratelimit("offer", "YACHAY_RATELIMIT_STATUS")
+@ratelimit("offer", "YACHAY_RATELIMIT_OFFER")
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     """The offer: GET shows it (mail scanners open links), only a POST answers it.
 

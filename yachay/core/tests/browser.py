@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2, levels A and AA: what the program promises (DESIGN.md).
@@ -35,6 +35,59 @@ SETTLE = """() => new Promise(resolve => {
   });
   requestAnimationFrame(frame);
 })"""
+
+
+# Every page reports what its Content-Security-Policy refused as a DOM event, before any
+# script of the page runs; the binding hands it to the test (neither is subject to the CSP).
+_REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", e =>
+  window.__yachayPolicyViolation({directive: e.effectiveDirective, blocked: e.blockedURI,
+    page: location.pathname, source: e.sourceFile, line: e.lineNumber, sample: e.sample}));"""
+
+
+def harness_style(directive: object, source: object) -> bool:
+    """A ``<style>`` that code of the test's own injected: axe-core, evaluated in the page
+    through the debugging protocol (so from no file), re-parses the text of ``@import``-ed
+    stylesheets (the admin's) in a ``<style>`` element of its own, which the CSP refuses.
+    Every refusal of the site's own markup or scripts names its document or script file."""
+    return directive == "style-src-elem" and not source
+
+
+def watch_policy_violations(context: BrowserContext) -> list[str]:
+    """A list that fills with every Content-Security-Policy or Permissions-Policy violation
+    in the context's pages: the ``securitypolicyviolation`` events, and Chromium's console
+    messages about either policy (a refused inline style, an unknown feature). A browser
+    test's teardown fails on any (``yachay.intake.tests.test_browser.open_session``).
+    Refusals of the test's own tool (``harness_style``) are not the site's and are left out."""
+    found: list[str] = []
+
+    def event(_source: Any, v: dict[str, Any]) -> None:
+        if harness_style(v.get("directive"), v.get("source")):
+            return
+        where = f" at {v['source']}:{v['line']}" if v.get("source") else ""
+        sample = f" ({v['sample']!r})" if v.get("sample") else ""
+        found.append(f"{v['page']}: {v['directive']} refused {v['blocked']}{where}{sample}")
+
+    def console(message: ConsoleMessage) -> None:
+        text = message.text
+        about_policy = "Content Security Policy" in text or "Permissions-Policy" in text
+        harness = text.startswith("Applying inline style") and not message.location["url"]
+        if about_policy and not harness:
+            found.append(f"console {message.type}: {text[:400]}")
+
+    context.expose_binding("__yachayPolicyViolation", event)
+    context.add_init_script(_REPORT_VIOLATIONS)
+    context.on("console", console)
+    return found
+
+
+def assert_no_policy_violations(found: list[str]) -> None:
+    if found:
+        pytest.fail(
+            f"{len(found)} Content-Security-Policy / Permissions-Policy violation(s); move "
+            "inline scripts and styles into static files (docs/development.md):\n- "
+            + "\n- ".join(dict.fromkeys(found)),
+            pytrace=False,
+        )
 
 
 @cache

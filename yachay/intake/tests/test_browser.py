@@ -11,7 +11,9 @@ Screenshots of every public page, on a phone and on a desktop, land in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -23,10 +25,17 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
 from yachay.accounts.models import User
-from yachay.core.tests.browser import assert_accessible, assert_accessible_at_widths
+from yachay.core.tests.browser import (
+    assert_accessible,
+    assert_accessible_at_widths,
+    assert_no_policy_violations,
+    harness_style,
+    watch_policy_violations,
+)
 from yachay.intake.models import Application
 from yachay.programs.models import Call, Program
 
@@ -87,6 +96,9 @@ class Session:
         )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.external: list[str] = []
+        # The pages run under their real CSP; every violation fails the test at teardown.
+        self.violations = watch_policy_violations(self.context)
+        self.reports: list[str] = []  # the reports the server received (open_session's)
         self.context.route("**/*", self._only_ours)
         self.page: Page = self.context.new_page()
 
@@ -97,6 +109,11 @@ class Session:
         else:
             self.external.append(url)
             route.abort()
+
+    def settle(self) -> None:
+        """Let a last violation event (or report) on its way arrive before the test ends."""
+        with contextlib.suppress(PlaywrightError):
+            self.page.wait_for_timeout(100)
 
     def close(self) -> None:
         self.context.close()
@@ -115,17 +132,40 @@ def open_session(browser: Browser, live_server: LiveServer, settings: Any) -> It
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     sessions: list[Session] = []
+    reports = CspReports()  # what browsers posted to the live server's /csp-report/
 
     def make(**options: Any) -> Session:
         session = Session(browser, live_server.url, **options)
+        session.reports = reports.lines
         sessions.append(session)
         return session
 
-    yield make
-    for session in sessions:
-        session.close()
+    logging.getLogger("yachay.csp").addHandler(reports)
+    try:
+        yield make
+        for session in sessions:
+            session.settle()
+            session.close()
+    finally:
+        logging.getLogger("yachay.csp").removeHandler(reports)
     for session in sessions:
         assert session.external == [], f"requests to other hosts: {session.external}"
+    assert_no_policy_violations(
+        [v for s in sessions for v in s.violations] + [f"report: {m}" for m in reports.lines]
+    )
+
+
+class CspReports(logging.Handler):
+    """What the live server's /csp-report/ received during the test (the browser's own reports)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        v = getattr(record, "csp", {})
+        if not harness_style(v.get("directive"), v.get("source")):
+            self.lines.append(record.getMessage())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -374,8 +375,11 @@ def test_lesson_tables_scroll_sideways_and_images_come_from_the_course(rich: Lea
     page = text_of(signed_in(rich.learner).get("/aprender/rico/leccion/l1/"))
     assert '<div class="scroll" tabindex="0">\n<table>' in page
     assert "</table>\n</div>" in page
-    assert "<pre>" in page and ".lesson pre{white-space:pre-wrap" in page
-    assert ".lesson img{max-width:100%" in page
+    assert "<pre>" in page and 'href="/static/learning/learning.css"' in page
+    css = finders.find("learning/learning.css")
+    assert css is not None
+    style = Path(css).read_text(encoding="utf-8")
+    assert ".lesson pre{white-space:pre-wrap" in style and ".lesson img{max-width:100%" in style
     number = rich.course.current_version.number  # type: ignore[union-attr]
     assert f'src="/aprender/rico/recursos/{number}/images/bodega.png"' in page
     assert 'alt="Una bodega"' in page

@@ -218,8 +218,6 @@ AXES_VERBOSE = False
 # demo (`make run`); anyone who has set one up is asked for it either way.
 YACHAY_REQUIRE_2FA = env_bool("YACHAY_REQUIRE_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = os.environ.get("YACHAY_2FA_ISSUER", "Yachay")
-# Wrong codes one session may type per window, on top of django-otp's growing delays per device.
-YACHAY_RATELIMIT_2FA = os.environ.get("YACHAY_RATELIMIT_2FA", "10/300")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -288,6 +286,8 @@ YACHAY_RATELIMIT_API = env_rate("YACHAY_RATELIMIT_API", "600/60")  # every API r
 YACHAY_RATELIMIT_STATUS = env_rate("YACHAY_RATELIMIT_STATUS", "10/60")  # status, sign-in links
 YACHAY_RATELIMIT_OFFER = env_rate("YACHAY_RATELIMIT_OFFER", "30/60")  # accept/decline, page + API
 YACHAY_RATELIMIT_CSP_REPORT = env_rate("YACHAY_RATELIMIT_CSP_REPORT", "20/60")  # /csp-report/
+# Second-factor codes per address, on top of django-otp's growing delays per device.
+YACHAY_RATELIMIT_2FA = env_rate("YACHAY_RATELIMIT_2FA", "10/300")
 # Check-in to a live session opens this many minutes before it starts and closes this many
 # after it ends; a learner checking in more than LATE minutes after the start is "late".
 YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)

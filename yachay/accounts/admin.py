@@ -44,7 +44,7 @@ class UserAdmin(ProgramAdminOnly, BaseUserAdmin):
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        actor = Actor.of_user(request.user)  # type: ignore[arg-type]
+        actor = Actor.of_user(signed_in_user(request))
         for user in queryset:
             services.two_factor_reset(user=user, actor=actor)
         n = queryset.count()

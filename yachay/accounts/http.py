@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from yachay.accounts.models import User
 
-__all__ = ["AuthedHttpRequest", "signed_in_user"]
+__all__ = ["AuthedHttpRequest", "second_factor_verified", "signed_in_user"]
 
 
 class AuthedHttpRequest(HttpRequest):
@@ -29,3 +29,9 @@ def signed_in_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+def second_factor_verified(user: object) -> bool:
+    """Whether this session's user typed a second-factor code: django-otp's ``OTPMiddleware``
+    puts the device that verified the session on ``user.otp_device`` (None when none did)."""
+    return getattr(user, "otp_device", None) is not None

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from yachay.accounts.http import second_factor_verified
 from yachay.accounts.services import may_use_two_factor
 
 # Set at sign-in (accounts.signals) for a person who has an app set up, so that pages do not
@@ -21,7 +22,7 @@ HAS_DEVICE = "yachay_2fa_device"
 def second_factor_due(request: HttpRequest) -> bool:
     """Signed in with a password, must give a code, has not yet."""
     user = request.user
-    if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
+    if not user.is_authenticated or second_factor_verified(user):
         return False
     if not may_use_two_factor(user):
         return False

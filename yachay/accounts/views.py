@@ -29,6 +29,7 @@ from yachay.accounts.forms import (
     StaffSetPasswordForm,
     TwoFactorCodeForm,
 )
+from yachay.accounts.http import second_factor_verified
 from yachay.accounts.middleware import HAS_DEVICE
 from yachay.accounts.models import User
 from yachay.accounts.services import (
@@ -180,7 +181,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = services.totp_device_of(user)
     if device is None:
         return _two_factor_enrol(request, user, next_url)
-    if not user.is_verified():  # type: ignore[attr-defined]
+    if not second_factor_verified(user):
         return _two_factor_verify(request, user, next_url)
     return render(
         request,
@@ -277,7 +278,7 @@ def _with_next(url: str, next_url: str) -> str:
 def two_factor_codes(request: HttpRequest) -> HttpResponse:
     """GET: the recovery codes just made, once. POST: make new ones (the old ones stop)."""
     user = request.user
-    if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
+    if not user.is_authenticated or not second_factor_verified(user):
         return redirect("accounts:two_factor")
     assert isinstance(user, User)
     next_url = _next(request)

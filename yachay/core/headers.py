@@ -21,6 +21,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
+from yachay.core.logs import scrub_secrets
+
 Policy = Mapping[str, Iterable[str] | str | bool]
 
 
@@ -100,7 +102,9 @@ def scrub_url(value: object) -> str:
     if "/" not in text:
         return text[:40]
     parts = urlsplit(text)
-    path = _LONG_SEGMENT.sub("…", parts.path)
+    # The known secrets the way every log line shows them (core.logs), then any other
+    # long segment.
+    path = _LONG_SEGMENT.sub("…", scrub_secrets(parts.path))
     origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     return origin + path
 

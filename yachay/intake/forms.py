@@ -11,8 +11,9 @@ import copy
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -57,6 +58,17 @@ def text_input(autocomplete: str, **attrs: str) -> forms.TextInput:
 # Digits only: a phone shows its number pad. ``pattern`` makes iOS do so as well; the form is
 # ``novalidate``, so it never blocks the form, the server's message does.
 DIGITS = {"inputmode": "numeric", "pattern": "[0-9]*"}
+
+
+class CallShape(Protocol):
+    """What fitting the fields reads of a call: its segments, modalities and RUC rule."""
+
+    @property
+    def allowed_segments(self) -> Sequence[str]: ...
+    @property
+    def modalities(self) -> Sequence[str]: ...
+    @property
+    def ruc_required_segments(self) -> Sequence[str]: ...
 
 
 class ApplicationFields(forms.Form):
@@ -185,7 +197,7 @@ class ApplicationFields(forms.Form):
         self.call = call
         self.fit_fields_to(call)
 
-    def fit_fields_to(self, call: Call) -> None:
+    def fit_fields_to(self, call: CallShape) -> None:
         """The call's segments and modalities as choices, and the words of our messages."""
         # Django's own message addresses the reader formally; ours speaks as the form does.
         for field in self.fields.values():
@@ -458,7 +470,8 @@ class ApplicationApiForm(ApplicationFields):
         # that follow: Django deep-copies every field of every form it makes, a sixth of the
         # API's CPU per application (bench/intake_profile.py). Validating reads a field and
         # never changes it, and the API never renders one.
-        self.base_fields = _api_fields(call)  # type: ignore[misc]  # this form's own
+        # mypy: Django declares base_fields on the class; this instance shadows it on purpose.
+        self.base_fields = _api_fields(call)  # type: ignore[misc]
         self.type_errors: dict[str, str] = {}
         self.raw_keys = set(data)
         data = dict(data)
@@ -478,7 +491,7 @@ class ApplicationApiForm(ApplicationFields):
             data["woman_led"] = "true" if data["woman_led"] else "false"
         super().__init__(data, call=call)
 
-    def fit_fields_to(self, call: Call) -> None:
+    def fit_fields_to(self, call: CallShape) -> None:
         """Nothing to do: ``_api_fields`` fitted the shared fields once, for this call."""
 
     def clean_ubigeo(self) -> str:
@@ -525,7 +538,7 @@ def _fields_for(
     shape = SimpleNamespace(
         allowed_segments=segments, modalities=modalities, ruc_required_segments=ruc_segments
     )
-    ApplicationFields.fit_fields_to(form, shape)  # type: ignore[arg-type]
+    ApplicationFields.fit_fields_to(form, shape)
     return _SharedFields(form.fields)
 
 

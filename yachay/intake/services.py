@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -98,9 +99,7 @@ def application_submit(
             continue  # a reference collision (1 in ~700 million): draw again
         # The email goes through the task queue, after commit: none of the rendering and
         # SMTP work in the request (it was a sixth of the API's CPU per application).
-        transaction.on_commit(
-            lambda a=app.pk: tasks.send_confirmation.enqueue(application_id=a)  # type: ignore[misc]
-        )
+        transaction.on_commit(partial(tasks.send_confirmation.enqueue, application_id=app.pk))
         return app
     raise AssertionError("unreachable")
 

@@ -115,7 +115,7 @@ def test_a_key_posting_a_body_that_is_not_json_gets_a_400_in_words(learning: Lea
     # Reachable by key now: ninja's own English refusal comes in the house format, in Spanish.
     _key, raw = api_key_create(name="App móvil", user=learning.learner, actor=SYSTEM)
     for url in (checkin_url(learning), ATTEMPTS):
-        response = post(strict(), url, "\x00", **bearer(raw))
+        response = post(strict(), url, "{no es JSON", **bearer(raw))
         assert response.status_code == 400
         message = "El cuerpo de la solicitud no es un JSON válido."
         assert response.json() == {"errors": {"body": [message]}}

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a view that lost the database answers 503 "try again in a minute".
+    "yachay.core.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "yachay.urls"
@@ -273,6 +275,10 @@ TASKS: dict[str, dict[str, Any]] = {
         "QUEUES": [],
     }
 }
+
+# A task RUNNING for longer than this is taken for lost (its worker was killed) and run again
+# by `manage.py worker`; every task is safe to run twice. Keep it above the longest task.
+YACHAY_TASK_STALE_MINUTES = env_int("YACHAY_TASK_STALE_MINUTES", 15, minimum=1)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

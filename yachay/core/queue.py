@@ -24,10 +24,14 @@ logger = logging.getLogger("yachay.worker")
 
 # Errors that mean "the database is unreachable for now", not "this task is wrong".
 DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+# A task that failed with one of these is run again later: the database or the mail server
+# (smtplib's errors and socket timeouts are OSErrors) was away, the task did nothing wrong.
+TRANSIENT: tuple[type[Exception], ...] = (*DATABASE_DOWN, OSError)
 
 # A task claimed this many times without finishing is given up (FAILED), not retried again:
-# a task that kills its worker every time must not kill every worker forever.
-MAX_ATTEMPTS = 5
+# a task that kills its worker every time must not kill every worker forever. With the
+# delays of ``retry_delay`` the attempts span about an hour.
+MAX_ATTEMPTS = 8
 
 _PERIODIC: dict[str, tuple[Task[Any, Any], dt.timedelta]] = {}
 
@@ -127,25 +131,31 @@ def tasks_release(*, worker_id: str) -> int:
     return requeued + abandoned
 
 
-def failed_for_database(row: DBTaskResult) -> bool:
-    """Did this task fail because the database was unreachable (not because of itself)?"""
+def failed_transiently(row: DBTaskResult) -> bool:
+    """Did this task fail for a reason outside it (database, mail server) that may pass?"""
     if row.status != TaskResultStatus.FAILED or not row.exception_class_path:
         return False
     try:
         cls = import_string(row.exception_class_path)
     except ImportError:
         return False
-    return isinstance(cls, type) and issubclass(cls, DATABASE_DOWN)
+    return isinstance(cls, type) and issubclass(cls, TRANSIENT)
 
 
-def task_retry_later(row: DBTaskResult, *, delay: dt.timedelta) -> bool:
-    """Put a task that failed for the database back in the queue, ``delay`` from now, unless
-    it has had ``MAX_ATTEMPTS``; True if it will run again."""
-    if len(row.worker_ids) >= MAX_ATTEMPTS:
+def retry_delay(attempts: int) -> dt.timedelta:
+    """30 s after the first failed attempt, then twice as long each time, at most 30 min."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def task_retry_later(row: DBTaskResult) -> bool:
+    """Put a task that failed transiently back in the queue, :func:`retry_delay` from now,
+    unless it has had ``MAX_ATTEMPTS``; True if it will run again."""
+    attempts = len(row.worker_ids)
+    if attempts >= MAX_ATTEMPTS:
         return False
     row.status, row.run_after, row.finished_at = (
         TaskResultStatus.READY,
-        timezone.now() + delay,
+        timezone.now() + retry_delay(attempts),
         None,
     )
     row.save(update_fields=["status", "run_after", "finished_at"])

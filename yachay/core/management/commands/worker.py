@@ -5,7 +5,8 @@ shutting down", and the queue then stops until someone notices. This worker inst
 its connections and tries again, waiting 1, 2, 4 … up to 60 seconds between attempts; once
 the database answers it gives back the task it was running when the database went away,
 reclaims tasks left RUNNING by workers that died (after ``YACHAY_TASK_STALE_MINUTES``), and
-arms the periodic jobs that have nothing waiting.
+arms the periodic jobs that have nothing waiting. A task that fails because the database or
+the mail server was away is run again later (``core.queue.retry_delay``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import signal
 import time
 from typing import Any
 
@@ -56,7 +58,7 @@ class Worker(db_worker.Worker):
                 self.wait_for_database(exc)
                 continue
             self.backoff = BACKOFF_FIRST
-            if self.batch and ran is None:
+            if self.batch and ran is False:
                 logger.info("No more tasks to run for worker_id=%s - exiting.", self.worker_id)
                 return
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
@@ -64,6 +66,14 @@ class Worker(db_worker.Worker):
                 return
             if self.running and not ran:
                 time.sleep(self.interval)
+
+    def configure_signals(self) -> None:
+        started_in_background = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        super().configure_signals()
+        if started_in_background:
+            # Ctrl-C is for the foreground (make run's web server); whoever started us in the
+            # background stops us with TERM, and would otherwise start us again.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def upkeep(self) -> None:
         released = queue.tasks_release(worker_id=self.worker_id)
@@ -106,11 +116,15 @@ class Worker(db_worker.Worker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)
-        # A task that failed because the database went away did nothing wrong: run it again.
-        if queue.failed_for_database(db_task_result) and queue.task_retry_later(
-            db_task_result, delay=dt.timedelta(seconds=self.backoff)
-        ):
-            logger.warning("Task id=%s lost the database; it will run again.", db_task_result.id)
+        # A task that failed because the database or the mail server went away did nothing
+        # wrong, and every task is safe to run twice: run it again later.
+        if queue.failed_transiently(db_task_result) and queue.task_retry_later(db_task_result):
+            logger.warning(
+                "Task id=%s failed (%s); it will run again at %s.",
+                db_task_result.id,
+                db_task_result.exception_class_path,
+                db_task_result.run_after.isoformat(timespec="seconds"),
+            )
 
     def wait_for_database(self, exc: Exception) -> None:
         delay = self.backoff * (1 + random.random() / 4)  # jitter: workers do not retry in step

@@ -183,7 +183,7 @@ def test_the_worker_rides_out_a_lost_database_connection(
         assert cursor.rowcount >= 1
 
     # The next task: a decline promotes the first on the waiting list, who gets an offer email.
-    offer_decline(offer=Offer.objects.order_by("pk").first(), actor=SYSTEM)
+    offer_decline(offer=Offer.objects.order_by("pk")[0], actor=SYSTEM)
     wait_for(lambda: len(inbox.messages) == len(run.admitted_ids) + 1, "the promoted offer", worker)
     wait_for(lambda: unfinished() == 0, "an empty queue", worker)
     assert worker.alive()

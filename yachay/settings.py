@@ -264,7 +264,7 @@ LOGGING = {
 }
 
 # Background tasks (django.tasks API): a table in our own database, run by
-# `manage.py db_worker` (make run starts one). "immediate" runs them in-process.
+# `manage.py worker` (make run starts one). "immediate" runs them in-process.
 TASKS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": (

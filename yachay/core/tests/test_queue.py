@@ -39,7 +39,9 @@ def broken() -> None:
 
 
 @pytest.fixture
-def db_queue(settings: Any, db: None) -> None:
+def db_queue(settings: Any, transactional_db: None) -> None:
+    # Transactional: the worker closes a connection it finds inside a transaction, as it
+    # would be after a crash; a test's own transaction would go with it.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     RAN.clear()
 

@@ -35,9 +35,12 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py demo_credentials
-	$(BIN)/python manage.py offers_expire --schedule
-	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with it.
-	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with
+	# it; it rides out a database restart, and if it dies anyway it is started again in 2 s.
+	(trap 'kill $$w 2>/dev/null; exit 0' TERM; while :; do \
+		$(BIN)/python manage.py worker & w=$$!; wait $$w; \
+		echo "The task worker stopped (exit $$?); starting it again in 2 s." >&2; sleep 2; \
+	done) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --logger-class yachay.core.logs.GunicornLogger \

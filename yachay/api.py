@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from yachay.cohorts.api import router as cohorts_router
+from yachay.core import outage
 from yachay.intake.api import router as intake_router
 from yachay.learning.api import router as learning_router
 from yachay.selection.api import router as selection_router
@@ -62,6 +63,14 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors.setdefault(field, []).append(str(message))
     return api.create_response(request, {"errors": errors}, status=422)
 
+
+def database_down(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    """JSON 503 with Retry-After while the database is unreachable (a retry is safe)."""
+    return outage.unavailable(request)
+
+
+for _error in outage.DATABASE_DOWN:
+    api.add_exception_handler(_error, database_down)
 
 api.add_router("/", intake_router)
 api.add_router("/", selection_router)

@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "yachay.core.input_guard.ControlCharacterMiddleware",  # no NUL in a path, query or form
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a view that lost the database answers 503 "try again in a minute".
+    "yachay.core.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into our "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -408,7 +410,7 @@ LOGGING = {
 }
 
 # Background tasks (django.tasks API): a table in our own database, run by
-# `manage.py db_worker` (make run starts one). "immediate" runs them in-process.
+# `manage.py worker` (make run starts one). "immediate" runs them in-process.
 TASKS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": (
@@ -419,6 +421,10 @@ TASKS: dict[str, dict[str, Any]] = {
         "QUEUES": [],
     }
 }
+
+# A task RUNNING for longer than this is taken for lost (its worker was killed) and run again
+# by `manage.py worker`; every task is safe to run twice. Keep it above the longest task.
+YACHAY_TASK_STALE_MINUTES = env_int("YACHAY_TASK_STALE_MINUTES", 15, minimum=1)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

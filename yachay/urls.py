@@ -5,6 +5,9 @@ from django.views.i18n import set_language
 from yachay.api import api
 from yachay.core import views as core_views
 
+# A database outage outside a view is a 503 too, not a 500.
+handler500 = "yachay.core.outage.server_error"
+
 admin.site.site_header = "Yachay"
 admin.site.site_title = "Yachay"
 

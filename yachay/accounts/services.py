@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from functools import partial
+import uuid
 from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -24,10 +24,11 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from yachay.accounts import tasks
 from yachay.accounts.models import ApiKey, Role, User
 from yachay.core.actors import Actor
 from yachay.core.models import AuditEvent
-from yachay.core.services import audit_record
+from yachay.core.services import audit_record, email_send_once
 
 KEY_PREFIX = "ych_"
 
@@ -134,33 +135,40 @@ def login_link(user: User, next_url: str = "") -> str:
     return f"{link}?{urlencode({'next': next_url})}" if next_url else link
 
 
-def login_link_send(*, user_id: int, next_url: str = "") -> None:
-    """Email a learner a one-time sign-in link (valid PASSWORD_RESET_TIMEOUT seconds)."""
+def login_link_send(*, user_id: int, key: str, next_url: str = "") -> bool:
+    """Email a learner a one-time sign-in link (valid PASSWORD_RESET_TIMEOUT seconds), once
+    per ``key`` (one request: :func:`login_link_queue`); True if sent now."""
     user = User.objects.get(pk=user_id)
     if not user.email or not user.is_active:
-        return
+        return False
     with translation.override(settings.LANGUAGE_CODE):
         context = {"user": user, "link": login_link(user, next_url)}
         subject = render_to_string("accounts/email/login_link_subject.txt", context).strip()
         body = render_to_string("accounts/email/login_link.txt", context)
-    send_mail(subject, body, None, [user.email], fail_silently=False)
+    message = EmailMessage(subject, body, to=[user.email])
+    return email_send_once(key=f"login-link:{key}", message=message)
+
+
+def login_link_queue(*, user_id: int, next_url: str = "") -> None:
+    """Send a learner a sign-in link in the background, once the current transaction commits
+    (other apps call this: accounts sends its own mail)."""
+    key = uuid.uuid4().hex  # this request: a retried task finds it sent
+    next_url = safe_next(next_url)
+    transaction.on_commit(
+        lambda: tasks.send_login_link.enqueue(user_id=user_id, key=key, next_url=next_url)
+    )
 
 
 def login_link_request(*, email: str, next_url: str = "") -> int:
     """Queue a sign-in link for every active learner with this address; how many. The link
     leads to ``next_url`` after signing in, if it is a path on this site."""
-    next_url = safe_next(next_url)
-    from yachay.selection import tasks  # the task module imports services: import late
-
     ids = list(
         User.objects.filter(role=Role.LEARNER, is_active=True, email__iexact=email).values_list(
             "pk", flat=True
         )
     )
     for user_id in ids:
-        transaction.on_commit(
-            partial(tasks.send_login_link.enqueue, user_id=user_id, next_url=next_url)
-        )
+        login_link_queue(user_id=user_id, next_url=next_url)
     return len(ids)
 
 

@@ -21,7 +21,7 @@ from yachay.core.actors import Actor
 from yachay.core.choices import Modality, Schedule, slot_label
 from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
-from yachay.core.services import audit_event, audit_record
+from yachay.core.services import audit_event, audit_record, email_send_once
 from yachay.intake.models import Application
 from yachay.intake.services import applications_status_set
 from yachay.programs.models import Call
@@ -412,8 +412,10 @@ def attendance_roster_apply(*, session: Session, data: bytes, actor: Actor) -> R
     )
 
 
-def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
-    """Tell a learner their cohort, in their language, with its sessions as an .ics file."""
+def enrollment_send_cohort_email(*, enrollment_id: int) -> bool:
+    """Tell a learner their cohort, in their language, with its sessions as an .ics file:
+    once per placement (a move to another cohort is a new one), however often the task runs;
+    True if sent now."""
     from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
 
@@ -421,7 +423,7 @@ def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
 
     e = Enrollment.objects.select_related("application", "cohort__track").get(pk=enrollment_id)
     if e.cohort is None or e.status != Enrollment.Status.ACTIVE:
-        return
+        return False
     app, cohort = e.application, e.cohort
     sessions = list(cohort.sessions.all())
     site = settings.YACHAY_SITE_URL.rstrip("/")
@@ -438,7 +440,8 @@ def enrollment_send_cohort_email(*, enrollment_id: int) -> None:
     message = EmailMessage(subject, body, to=[app.email])
     if sessions:
         message.attach("sesiones.ics", cohort_calendar(cohort, sessions), "text/calendar")
-    message.send(fail_silently=False)
+    placed = e.status_changed_at.timestamp() if e.status_changed_at else 0
+    return email_send_once(key=f"cohort:{e.pk}:{cohort.pk}:{placed:.6f}", message=message)
 
 
 # --- Planning ---------------------------------------------------------------------------

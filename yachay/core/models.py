@@ -35,3 +35,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class SentEmail(models.Model):
+    """One row per email sent by a task, under a key that names what it is about
+    (``offer:42``, ``cohort:7:3:…``, ``login-link:<request>``): a task that runs twice finds
+    the row and sends nothing. Keys hold ids, never addresses or other personal data."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent email")
+        verbose_name_plural = _("sent emails")
+
+    def __str__(self) -> str:
+        return self.key

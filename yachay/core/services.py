@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.core.mail import EmailMessage
+from django.db import models, transaction
 
 from yachay.core.actors import Actor
-from yachay.core.models import AuditEvent
+from yachay.core.models import AuditEvent, SentEmail
 
 
 def audit_event(
@@ -29,3 +30,18 @@ def audit_record(
     event = audit_event(actor=actor, action=action, obj=obj, changes=changes)
     event.save(force_insert=True)
     return event
+
+
+def email_send_once(*, key: str, message: EmailMessage) -> bool:
+    """Send ``message`` unless an email under ``key`` was already sent; True if sent now.
+
+    The record is written and the message sent in one transaction: if sending fails, the
+    record goes with the rollback and a retry sends again; a second attempt running at the
+    same time waits on the record's unique key and then finds it sent. The one gap is a
+    process killed between the mail server's "accepted" and the commit (one round trip):
+    that message may go out twice, never zero times."""
+    with transaction.atomic():
+        _, created = SentEmail.objects.get_or_create(key=key)
+        if created:
+            message.send(fail_silently=False)
+    return created

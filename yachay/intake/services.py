@@ -8,14 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from yachay.core.actors import Actor
-from yachay.core.services import audit_record
+from yachay.core.services import audit_record, email_send_once
 from yachay.intake import tasks
 from yachay.intake.models import Application
 from yachay.programs.models import Call
@@ -174,16 +174,20 @@ def application_reference_resend(*, application: Application, actor: Actor) -> b
         return False
     from yachay.intake import tasks  # the task module calls back into this one: import late
 
+    # The hour it was asked in names the email: a task run twice, or a second process whose
+    # cache did not see the first request, sends it once (core.services.email_send_once).
+    hour = timezone.now().strftime("%Y%m%d%H")
     with transaction.atomic():
         audit_record(actor=actor, action="application.reference_resend", obj=application)
         transaction.on_commit(
-            lambda: tasks.send_reference_again.enqueue(application_id=application.pk)
+            partial(tasks.send_reference_again.enqueue, application_id=application.pk, hour=hour)
         )
     return True
 
 
-def application_send_reference_again(*, application_id: int) -> None:
-    """Email an application's reference to its own address, in the language it was made in."""
+def application_send_reference_again(*, application_id: int, hour: str = "") -> bool:
+    """Email an application's reference to its own address, in the language it was made in;
+    once per application and ``hour`` it was asked in. True if sent now."""
     app = Application.objects.select_related("call__program").get(pk=application_id)
     with translation.override(app.language):
         context = {
@@ -193,18 +197,22 @@ def application_send_reference_again(*, application_id: int) -> None:
         }
         subject = render_to_string("intake/email/reference_again_subject.txt", context).strip()
         body = render_to_string("intake/email/reference_again.txt", context)
-    send_mail(subject, body, None, [app.email], fail_silently=False)
+    message = EmailMessage(subject, body, to=[app.email])
+    return email_send_once(key=f"application:{app.pk}:reference-again:{hour}", message=message)
 
 
-def application_send_confirmation(*, application_id: int) -> None:
+def application_send_confirmation(*, application_id: int) -> bool:
     """Email the reference code, in the language the person applied in (run by the task
     worker: a mail server that is down never turns a stored application into an error)."""
-    _send_confirmation(Application.objects.select_related("call__program").get(pk=application_id))
+    return _send_confirmation(
+        Application.objects.select_related("call__program").get(pk=application_id)
+    )
 
 
-def _send_confirmation(app: Application) -> None:
+def _send_confirmation(app: Application) -> bool:
     with translation.override(app.language):
         context = {"app": app, "site_url": settings.YACHAY_SITE_URL.rstrip("/")}
         subject = render_to_string("intake/email/confirmation_subject.txt", context).strip()
         body = render_to_string("intake/email/confirmation.txt", context)
-    send_mail(subject, body, None, [app.email], fail_silently=False)
+    message = EmailMessage(subject, body, to=[app.email])
+    return email_send_once(key=f"application:{app.pk}:confirmation", message=message)

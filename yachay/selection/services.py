@@ -9,16 +9,17 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yachay.accounts.services import login_link_queue
 from yachay.core import dates, ubigeo
 from yachay.core.actors import Actor
-from yachay.core.services import audit_record
+from yachay.core.services import audit_record, email_send_once
 from yachay.intake.models import Application
 from yachay.intake.services import applications_status_set
 from yachay.programs.models import Call
@@ -488,7 +489,7 @@ def offer_accept(*, offer: Offer, actor: Actor, user: Any = None) -> Place:
     audit_record(
         actor=actor, action="offer.accept", obj=offer, changes={"state": ["pending", "accepted"]}
     )
-    transaction.on_commit(lambda: tasks.send_login_link.enqueue(user_id=place.user_id))
+    login_link_queue(user_id=place.user_id)
     return place
 
 
@@ -679,11 +680,12 @@ def waitlist_promote(*, call: Call, actor: Actor) -> list[Offer]:
     return offers
 
 
-def offer_send_email(*, offer_id: int) -> None:
-    """The offer in the applicant's language, with accept and decline links."""
+def offer_send_email(*, offer_id: int) -> bool:
+    """The offer in the applicant's language, with accept and decline links: once per offer,
+    however often the task runs; True if sent now."""
     offer = Offer.objects.select_related("decision__application__call__program").get(pk=offer_id)
     if offer.state != Offer.State.PENDING:
-        return
+        return False
     app = offer.decision.application
     site = settings.YACHAY_SITE_URL.rstrip("/")
     token = offer_token(offer)
@@ -696,4 +698,5 @@ def offer_send_email(*, offer_id: int) -> None:
         }
         subject = render_to_string("selection/email/offer_subject.txt", context).strip()
         body = render_to_string("selection/email/offer.txt", context)
-    send_mail(subject, body, None, [app.email], fail_silently=False)
+    message = EmailMessage(subject, body, to=[app.email])
+    return email_send_once(key=f"offer:{offer.pk}", message=message)

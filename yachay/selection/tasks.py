@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from yachay.core.actors import SYSTEM
+from yachay.core.queue import arm, periodic
 
 # How often the offer-expiry job runs again.
 EXPIRY_EVERY = dt.timedelta(minutes=10)
@@ -44,19 +45,14 @@ def send_run_offers(*, run_id: int) -> int:
     return len(ids)
 
 
-@task()
-def send_login_link(*, user_id: int, next_url: str = "") -> None:
-    from yachay.accounts import services
-
-    services.login_link_send(user_id=user_id, next_url=next_url)
-
-
+@periodic(every=EXPIRY_EVERY)
 @task()
 def expire_offers(*, reschedule: bool = True) -> int:
-    """Expire overdue offers, then come back in ``EXPIRY_EVERY`` (a periodic job on the queue)."""
+    """Expire overdue offers, then come back in ``EXPIRY_EVERY`` (a periodic job on the queue:
+    the next run is armed first, so a failure here does not end the chain, and only if none
+    is waiting, so a run repeated after a crash does not double it)."""
     from yachay.selection import services
 
-    count = services.offers_expire(actor=SYSTEM)
     if reschedule:
-        expire_offers.using(run_after=timezone.now() + EXPIRY_EVERY).enqueue(reschedule=True)
-    return count
+        arm(expire_offers, run_after=timezone.now() + EXPIRY_EVERY)
+    return services.offers_expire(actor=SYSTEM)

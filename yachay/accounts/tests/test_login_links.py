@@ -10,8 +10,9 @@ from django.core import mail
 from django.test import Client
 
 from yachay.accounts.models import Role
-from yachay.accounts.services import user_create
+from yachay.accounts.services import login_link_request, user_create
 from yachay.core.actors import SYSTEM
+from yachay.core.models import SentEmail
 
 
 @pytest.fixture
@@ -63,3 +64,37 @@ def test_a_broken_link_says_so_and_offers_a_new_one(
 ) -> None:
     r = client.get(path)
     assert r.status_code == 404 and "/entrar/" in r.content.decode()
+
+
+def test_each_request_sends_one_link_however_often_its_task_runs(
+    learner: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from yachay.accounts.tasks import send_login_link
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    with django_capture_on_commit_callbacks(execute=True):
+        login_link_request(email="urpi@example.pe")
+        login_link_request(email="urpi@example.pe")  # asked twice: two links
+    rows = list(DBTaskResult.objects.filter(task_path=send_login_link.module_path))
+    assert len(rows) == 2
+    for row in rows * 2:  # each task run twice (a retry after a crash)
+        send_login_link.call(**row.args_kwargs["kwargs"])
+    assert len(mail.outbox) == 2
+    assert SentEmail.objects.filter(key__startswith="login-link:").count() == 2
+
+
+def test_accounts_sends_its_own_mail_without_asking_the_apps_above() -> None:
+    # Accepting an offer (selection) asks accounts for the sign-in link, never the reverse.
+    import ast
+    from pathlib import Path
+
+    import yachay.accounts
+
+    for module in ("services.py", "tasks.py"):
+        tree = ast.parse((Path(yachay.accounts.__file__).parent / module).read_text())
+        imported = {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        } | {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        assert not {m for m in imported if m.startswith("yachay.selection")}, module

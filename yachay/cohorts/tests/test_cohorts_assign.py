@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from yachay.cohorts.models import Cohort, Enrollment
 from yachay.cohorts.services import cohorts_assign
@@ -101,3 +102,30 @@ def test_each_placed_learner_is_told_their_cohort_with_a_calendar(
     with django_capture_on_commit_callbacks(execute=True):
         cohorts_assign(call=call, actor=SYSTEM)
     assert len(mailoutbox) == 3
+
+
+def test_the_cohort_email_goes_once_per_placement_however_often_its_task_runs(
+    enrolled: list[Enrollment],
+    cohorts: dict[str, Cohort],
+    call: Call,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from yachay.cohorts.services import enrollment_send_cohort_email
+    from yachay.cohorts.tasks import send_cohort_email, send_cohort_emails
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = cohorts_assign(call=call, actor=SYSTEM)
+    assert len(mailoutbox) == report.placed == 3
+    placed = list(Enrollment.objects.filter(cohort__isnull=False).values_list("pk", flat=True))
+    # The worker was killed after sending, before recording the task as done: it runs again.
+    send_cohort_emails.call(enrollment_ids=placed)
+    send_cohort_email.call(enrollment_id=placed[0])
+    assert len(mailoutbox) == 3
+    # Moved to another cohort: a new placement, a new email.
+    e = Enrollment.objects.get(pk=placed[0])
+    other = next(c for c in cohorts.values() if c.pk != e.cohort_id)
+    Enrollment.objects.filter(pk=e.pk).update(cohort=other, status_changed_at=timezone.now())
+    assert enrollment_send_cohort_email(enrollment_id=e.pk) is True
+    assert enrollment_send_cohort_email(enrollment_id=e.pk) is False
+    assert len(mailoutbox) == 4

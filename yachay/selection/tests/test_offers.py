@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -243,3 +244,36 @@ def test_two_people_sharing_an_email_get_two_accounts(client: Client, published:
     client.post(f"/ofertas/{offer_token(second)}/", {"answer": "accept"})
     users = set(Enrollment.objects.values_list("user_id", flat=True))
     assert Enrollment.objects.count() == 2 and len(users) == 2
+
+
+def test_an_offer_email_goes_once_however_often_its_task_runs(published: Call) -> None:
+    from yachay.core.models import SentEmail
+    from yachay.selection.tasks import send_offer_email, send_run_offers
+
+    assert len(mail.outbox) == 6
+    offer = offer_of()
+    # A worker killed after sending, before recording the task as done, runs it again.
+    send_offer_email.call(offer_id=offer.pk)
+    send_run_offers.call(run_id=offer.decision.run_id)
+    assert len(mail.outbox) == 6
+    assert SentEmail.objects.filter(key=f"offer:{offer.pk}").count() == 1
+
+
+def test_the_expiry_job_keeps_one_next_run_however_often_it_runs(
+    published: Call, settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from yachay.selection.tasks import expire_offers
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    offer = offer_of()
+    Offer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert expire_offers.call() == 1
+    assert expire_offers.call() == 0  # run again after a crash: nothing twice
+    waiting = DBTaskResult.objects.filter(task_path=expire_offers.module_path, status="READY")
+    assert waiting.count() == 1
+    assert waiting.get().run_after > timezone.now() + dt.timedelta(minutes=9)
+    out = StringIO()
+    call_command("offers_expire", "--schedule", stdout=out)
+    assert "already waiting" in out.getvalue() and waiting.count() == 1

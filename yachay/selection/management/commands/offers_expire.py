@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from yachay.core.actors import SYSTEM
+from yachay.core.queue import arm
 from yachay.selection import services, tasks
 
 
@@ -15,21 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--schedule",
             action="store_true",
-            help="Enqueue the repeating expiry job unless one is waiting (make run does this).",
+            help="Enqueue the repeating expiry job unless one is waiting (the worker does this).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["schedule"]:
-            from django_tasks_db.models import DBTaskResult
-
-            waiting = DBTaskResult.objects.filter(
-                task_path=tasks.expire_offers.module_path, status="READY"
-            ).exists()
-            if not waiting:
-                tasks.expire_offers.enqueue(reschedule=True)
-            self.stdout.write(
-                "Offer expiry job " + ("already scheduled." if waiting else "scheduled.")
-            )
+            armed = arm(tasks.expire_offers)
+            self.stdout.write("Offer expiry job " + ("scheduled." if armed else "already waiting."))
             return
         count = services.offers_expire(actor=SYSTEM)
         self.stdout.write(f"{count} offers expired.")

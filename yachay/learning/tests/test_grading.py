@@ -420,4 +420,5 @@ def test_grading_a_long_answer_against_patterns_is_fast() -> None:
 
     grade_question(TEXT, "ciudad de " + "lima " * 198)
 
-    assert time.perf_counter() - started < 0.5
+    # A guard against catastrophic backtracking (that takes minutes), not a benchmark.
+    assert time.perf_counter() - started < 5

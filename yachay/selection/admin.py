@@ -19,6 +19,7 @@ from yachay.core.choices import DepartmentGroup, Gender, Segment
 from yachay.core.text import spanish_sort_key
 from yachay.intake.admin import ApplicationAdmin as IntakeApplicationAdmin
 from yachay.intake.models import Application
+from yachay.programs.admin import CallAdmin as ProgramsCallAdmin
 from yachay.programs.models import Call
 from yachay.selection import services
 from yachay.selection.models import CRITERIA, Decision, Offer, SelectionPolicy, SelectionRun
@@ -264,9 +265,27 @@ def dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
 
 # The call's screen (programs app) gains its selection policy and the dry-run action here,
 # so that programs need not know about selection.
-_call_admin = type(admin.site._registry[Call])
-_call_admin.inlines = [*_call_admin.inlines, PolicyInline]
-_call_admin.actions = [*(_call_admin.actions or []), dry_run]
+class CallAdmin(ProgramsCallAdmin):
+    inlines = [PolicyInline]
+    actions = [dry_run]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The policy section shows defaults, but with no seed typed Django saves no policy:
+        say so, rather than let "saved" suggest the call can be selected."""
+        super().save_related(request, form, formsets, change)
+        if not SelectionPolicy.objects.filter(call=form.instance).exists():
+            messages.warning(
+                request,
+                _(
+                    "This call has no selection policy yet: the values shown under “Selection "
+                    "policy” are suggestions and were not saved. Type the published lottery "
+                    "seed there and save, to be able to run the selection."
+                ),
+            )
+
+
+admin.site.unregister(Call)
+admin.site.register(Call, CallAdmin)
 
 
 @admin.register(Offer)

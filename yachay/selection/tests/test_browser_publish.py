@@ -64,7 +64,7 @@ def test_a_program_admin_dry_runs_reviews_and_publishes_a_selection(
     page.wait_for_url(re.compile(rf"/programa/convocatorias/{closed_call.slug}/seleccion/$"))
     shot(page, "desktop-selection-call")
 
-    page.get_by_role("button", name="Ejecutar simulación (dry run)").click()
+    page.get_by_role("button", name="Ejecutar una simulación de la selección").click()
     page.wait_for_url(re.compile(r"/programa/seleccion/\d+/$"))
     run = SelectionRun.objects.get()
     assert run.state == "dry_run" and Decision.objects.count() == 0
@@ -102,7 +102,7 @@ def test_the_review_page_reads_well_on_a_phone(
     page.goto(f"/programa/convocatorias/{closed_call.slug}/seleccion/")
     no_sideways_scroll(page)
     shot(page, "phone-selection-call")
-    page.get_by_role("button", name="Ejecutar simulación (dry run)").click()
+    page.get_by_role("button", name="Ejecutar una simulación de la selección").click()
     page.wait_for_url(re.compile(r"/programa/seleccion/\d+/$"))
     no_sideways_scroll(page)
     shot(page, "phone-selection-review")

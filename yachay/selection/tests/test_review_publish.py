@@ -76,7 +76,7 @@ def test_the_dry_run_button_leads_to_the_review_page_in_words(
     closed_call: Call,  # noqa: F811
 ) -> None:
     page = admin_client.get(f"/programa/convocatorias/{closed_call.slug}/seleccion/")
-    assert "Ejecutar simulación (dry run)" in page.content.decode()
+    assert "Ejecutar una simulación de la selección" in page.content.decode()
     r = admin_client.post(f"/programa/convocatorias/{closed_call.slug}/seleccion/")
     run = SelectionRun.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/programa/seleccion/{run.pk}/"

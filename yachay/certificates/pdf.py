@@ -34,7 +34,7 @@ import segno
 import typst
 
 TEMPLATE = Path(__file__).resolve().parent / "typst" / "certificate.typ"
-PDF_STANDARD = "a-2b"
+PDF_STANDARD: Literal["a-2b"] = "a-2b"
 
 NAME_MAX = 120
 TITLE_MAX = 200
@@ -52,12 +52,34 @@ _REFUSED_CATEGORIES = {"Cc", "Cn", "Co", "Cs"}
 _REFUSED_FORMAT = set("\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _MONTHS = {
-    "es": (
-        "enero febrero marzo abril mayo junio julio agosto setiembre octubre noviembre diciembre"
-    ).split(),
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "setiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 
 
@@ -83,6 +105,16 @@ def _check_text(field_name: str, value: object, max_length: int) -> str:
     return value
 
 
+def _check_logo_size(name: str, data: bytes, error: type[Exception]) -> None:
+    if not data:
+        raise error(f"issuer logo of {name}: the file is empty.")
+    if len(data) > LOGO_MAX_BYTES:
+        raise error(
+            f"issuer logo of {name}: at most {LOGO_MAX_BYTES // 1024} KB "
+            f"({len(data) // 1024} KB given)."
+        )
+
+
 @dataclass(frozen=True)
 class Issuer:
     """An issuing organisation: its name and, optionally, a logo (PNG, JPEG or SVG)."""
@@ -94,6 +126,8 @@ class Issuer:
         _check_text("issuer name", self.name, ISSUER_NAME_MAX)
         if self.logo is not None and not isinstance(self.logo, bytes | Path):
             raise ValueError("issuer logo: expected bytes, a Path or None.")
+        if isinstance(self.logo, bytes):
+            _check_logo_size(self.name, self.logo, ValueError)
 
     def logo_bytes(self) -> bytes | None:
         if self.logo is None:
@@ -105,16 +139,9 @@ class Issuer:
                 raise CertificateRenderError(
                     f"Logo of {self.name} cannot be read: {exc.strerror}."
                 ) from exc
-        else:
-            data = self.logo
-        if not data:
-            raise ValueError(f"issuer logo of {self.name}: the file is empty.")
-        if len(data) > LOGO_MAX_BYTES:
-            raise ValueError(
-                f"issuer logo of {self.name}: at most {LOGO_MAX_BYTES // 1024} KB "
-                f"({len(data) // 1024} KB given)."
-            )
-        return data
+            _check_logo_size(self.name, data, CertificateRenderError)
+            return data
+        return self.logo
 
 
 @dataclass(frozen=True)
@@ -248,7 +275,9 @@ def render_certificate(data: CertificateData) -> bytes:
             timestamp=timestamp,
         )
     except typst.TypstError as exc:
-        raise CertificateRenderError(f"Typst could not render the certificate: {exc.message}") from exc
+        raise CertificateRenderError(
+            f"Typst could not render the certificate: {exc.message}"
+        ) from exc
     except (RuntimeError, ValueError) as exc:
         raise CertificateRenderError(f"Typst could not render the certificate: {exc}") from exc
     if not isinstance(pdf, bytes):  # one page, so never a list; keeps mypy honest

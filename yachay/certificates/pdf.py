@@ -19,10 +19,15 @@ landscape PDF/A-2b page with a vector QR code (segno, SVG) to the verification U
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,6 +40,7 @@ import typst
 
 TEMPLATE = Path(__file__).resolve().parent / "typst" / "certificate.typ"
 PDF_STANDARD: Literal["a-2b"] = "a-2b"
+QR_MASK = 2
 
 NAME_MAX = 120
 TITLE_MAX = 200
@@ -105,7 +111,22 @@ def _check_text(field_name: str, value: object, max_length: int) -> str:
     return value
 
 
-def _check_logo_size(name: str, data: bytes, error: type[Exception]) -> None:
+def _logo_kind(data: bytes) -> str | None:
+    """The image format by its first bytes: png, jpg, gif, webp, svg; None if none of them."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if b"<svg" in data[:2048]:
+        return "svg"
+    return None
+
+
+def _check_logo(name: str, data: bytes, error: type[Exception]) -> str:
     if not data:
         raise error(f"issuer logo of {name}: the file is empty.")
     if len(data) > LOGO_MAX_BYTES:
@@ -113,6 +134,10 @@ def _check_logo_size(name: str, data: bytes, error: type[Exception]) -> None:
             f"issuer logo of {name}: at most {LOGO_MAX_BYTES // 1024} KB "
             f"({len(data) // 1024} KB given)."
         )
+    kind = _logo_kind(data)
+    if kind is None:
+        raise error(f"issuer logo of {name}: a PNG, JPEG, GIF, WebP or SVG image is expected.")
+    return kind
 
 
 @dataclass(frozen=True)
@@ -127,9 +152,10 @@ class Issuer:
         if self.logo is not None and not isinstance(self.logo, bytes | Path):
             raise ValueError("issuer logo: expected bytes, a Path or None.")
         if isinstance(self.logo, bytes):
-            _check_logo_size(self.name, self.logo, ValueError)
+            _check_logo(self.name, self.logo, ValueError)
 
-    def logo_bytes(self) -> bytes | None:
+    def logo_file(self) -> str | None:
+        """The logo's path inside the render folder (written once per distinct image)."""
         if self.logo is None:
             return None
         if isinstance(self.logo, Path):
@@ -139,9 +165,11 @@ class Issuer:
                 raise CertificateRenderError(
                     f"Logo of {self.name} cannot be read: {exc.strerror}."
                 ) from exc
-            _check_logo_size(self.name, data, CertificateRenderError)
-            return data
-        return self.logo
+            kind = _check_logo(self.name, data, CertificateRenderError)
+        else:
+            data = self.logo
+            kind = _check_logo(self.name, data, ValueError)
+        return _store_logo(data, kind)
 
 
 @dataclass(frozen=True)
@@ -210,7 +238,8 @@ def format_hours(value: int | Decimal, language: str) -> str:
 def qr_svg(url: str) -> str:
     """The QR code as a standalone SVG (vector, deterministic), medium error correction."""
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
+    # A fixed mask (any of the eight is valid): choosing the best one costs ~10 ms in segno.
+    segno.make(url, error="m", micro=False, mask=QR_MASK).save(
         out, kind="svg", border=0, xmldecl=False, svgns=True, omitsize=False, dark="#1f2a44"
     )
     return out.getvalue().decode()
@@ -220,10 +249,7 @@ def document_json(data: CertificateData) -> str:
     """The JSON document the template reads (``sys.inputs.data``)."""
     issuers = []
     for issuer in data.issuers:
-        logo = issuer.logo_bytes()
-        # Typst has no base64 decoder: bytes travel as an array of integers, which the
-        # template turns back into bytes with ``bytes(...)``.
-        issuers.append({"name": issuer.name, "logo": list(logo) if logo is not None else None})
+        issuers.append({"name": issuer.name, "logo": issuer.logo_file()})
     return json.dumps(
         {
             "lang": data.language,
@@ -244,16 +270,47 @@ def document_json(data: CertificateData) -> str:
 
 
 _local = threading.local()
+_folder_lock = threading.Lock()
+_folder: Path | None = None
+
+
+def _render_folder() -> Path:
+    """This process's render folder: a copy of the template and the logos, by content hash.
+
+    Typst reads images from files inside its root, and reads each file once; logos travel
+    this way (not inside the JSON) so that a 100 KB logo costs nothing per certificate.
+    The folder is removed when the process ends.
+    """
+    global _folder
+    with _folder_lock:
+        if _folder is None or not _folder.is_dir():
+            folder = Path(tempfile.mkdtemp(prefix="yachay-certificate-"))
+            shutil.copyfile(TEMPLATE, folder / "certificate.typ")
+            (folder / "logos").mkdir()
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _folder = folder
+        return _folder
+
+
+def _store_logo(data: bytes, kind: str) -> str:
+    name = f"logos/{hashlib.sha256(data).hexdigest()}.{kind}"
+    path = _render_folder() / name
+    if not path.exists():
+        partial = path.with_suffix(f".{threading.get_ident()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)  # atomic: another thread never reads half a logo
+    return "/" + name
 
 
 def _compiler() -> typst.Compiler:
     # One compiler per thread (a Compiler is not shareable across threads); it keeps the
-    # parsed template and the fonts between renders.
+    # parsed template, the fonts and the decoded logos between renders.
     compiler = getattr(_local, "compiler", None)
     if compiler is None:
+        folder = _render_folder()
         compiler = typst.Compiler(
-            str(TEMPLATE),
-            root=str(TEMPLATE.parent),
+            str(folder / "certificate.typ"),
+            root=str(folder),
             font_paths=typst.Fonts(include_system_fonts=False, include_embedded_fonts=True),
             ignore_system_fonts=True,
         )

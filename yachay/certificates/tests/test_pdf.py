@@ -234,10 +234,27 @@ def test_data_is_frozen() -> None:
         data.learner_name = "Otro"  # type: ignore[misc]
 
 
+def test_a_logo_that_is_no_image_is_refused() -> None:
+    with pytest.raises(ValueError, match="issuer logo of Produce: a PNG, JPEG, GIF, WebP or SVG"):
+        Issuer("Produce", b"not an image at all")
+
+
 def test_a_broken_logo_is_our_error_not_typsts() -> None:
-    data = make_data(issuers=(Issuer("Produce", b"not an image at all"),))
+    # looks like a PNG, is not one: Typst fails to decode it
+    data = make_data(issuers=(Issuer("Produce", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10),))
     with pytest.raises(CertificateRenderError, match="Typst could not render the certificate"):
         render_certificate(data)
+    # and the next certificate renders
+    assert render_certificate(make_data()).startswith(b"%PDF-")
+
+
+def test_the_same_logo_is_written_once() -> None:
+    render_certificate(make_data())
+    assert pdf._folder is not None
+    before = sorted((pdf._folder / "logos").iterdir())
+    render_certificate(make_data(learner_name="Ana Li"))
+    assert sorted((pdf._folder / "logos").iterdir()) == before
+    assert not [p for p in before if p.suffix == ".partial"]
 
 
 def test_a_missing_logo_file_is_our_error(tmp_path: Path) -> None:
@@ -248,7 +265,7 @@ def test_a_missing_logo_file_is_our_error(tmp_path: Path) -> None:
 
 def test_an_oversized_or_empty_logo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="issuer logo of Produce: at most 512 KB"):
-        Issuer("Produce", b"\x89PNG" + b"0" * pdf.LOGO_MAX_BYTES)
+        Issuer("Produce", b"\x89PNG\r\n\x1a\n" + b"0" * pdf.LOGO_MAX_BYTES)
     with pytest.raises(ValueError, match="issuer logo of Produce: the file is empty"):
         Issuer("Produce", b"")
     big = tmp_path / "big.png"
@@ -262,6 +279,7 @@ def test_a_broken_template_is_our_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
     broken = tmp_path / "certificate.typ"
     broken.write_text("#let d = json(bytes(sys.inputs.data))\n#d.nope\n")
     monkeypatch.setattr(pdf, "TEMPLATE", broken)
+    monkeypatch.setattr(pdf, "_folder", None)
     monkeypatch.setattr(pdf._local, "compiler", None, raising=False)
     with pytest.raises(CertificateRenderError, match="Typst could not render"):
         render_certificate(make_data())

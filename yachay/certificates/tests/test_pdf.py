@@ -298,3 +298,21 @@ def test_a_fresh_process_gives_the_same_bytes() -> None:
         [sys.executable, "-c", script], cwd=root, capture_output=True, check=True, text=True
     )
     assert out.stdout == hashlib.sha256(render_certificate(make_data())).hexdigest()
+
+
+@pytest.mark.skipif(
+    shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
+    reason="zbarimg (zbar-tools) or pdftoppm (poppler-utils) not installed",
+)
+def test_the_printed_qr_code_scans_to_the_verification_url(tmp_path: Path) -> None:
+    data = make_data(issuers=(Issuer("Programa Yachay"),), learner_name=LONG_NAME)
+    (tmp_path / "c.pdf").write_bytes(render_certificate(data))
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", "c.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+    )
+    out = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True
+    )
+    assert out.stdout.split() == [data.verification_url]

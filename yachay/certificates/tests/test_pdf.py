@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -316,3 +317,20 @@ def test_the_printed_qr_code_scans_to_the_verification_url(tmp_path: Path) -> No
         ["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True
     )
     assert out.stdout.split() == [data.verification_url]
+
+
+def test_two_threads_render_the_same_bytes() -> None:
+    reference = render_certificate(make_data())
+    results: list[bytes] = []
+
+    def work() -> None:
+        for i in range(5):
+            render_certificate(make_data(learner_name=f"Ana {i}"))
+        results.append(render_certificate(make_data()))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [reference, reference]

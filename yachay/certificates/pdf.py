@@ -20,6 +20,7 @@ landscape PDF/A-2b page with a vector QR code (segno, SVG) to the verification U
 from __future__ import annotations
 
 import atexit
+import bisect
 import datetime
 import hashlib
 import io
@@ -56,6 +57,27 @@ _REFUSED_CATEGORIES = {"Cc", "Cn", "Co", "Cs"}
 # Format characters that reorder or hide text (bidi overrides/isolates, zero width space,
 # word joiner, BOM): a name must print as it reads.
 _REFUSED_FORMAT = set("\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Code points the engine's embedded fonts can print (PDF/A refuses a glyph no font has):
+# Latin, Greek, Cyrillic, combining accents, general punctuation, currency and letterlike
+# symbols. Found by rendering each code point alone as PDF/A-2b with typst 0.15.2;
+# ``test_every_printable_character_renders`` re-checks it after an upgrade.
+PRINTABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0020, 0x007E), (0x00A0, 0x0377), (0x037A, 0x037F), (0x0384, 0x038A), (0x038C, 0x038C),
+    (0x038E, 0x03A1), (0x03A3, 0x0484), (0x0487, 0x04FF), (0x0510, 0x0513), (0x051A, 0x051D),
+    (0x1E00, 0x1EFF), (0x2000, 0x2040), (0x2042, 0x2042), (0x2044, 0x2052), (0x2054, 0x2064),
+    (0x2066, 0x206F), (0x20A0, 0x20C0), (0x2100, 0x211E), (0x2120, 0x2120), (0x2122, 0x2122),
+    (0x2124, 0x2124), (0x2126, 0x214F),
+)  # fmt: skip
+_PRINTABLE_STARTS = [start for start, _ in PRINTABLE_RANGES]
+
+
+def is_printable(char: str) -> bool:
+    """True when the certificate's fonts have a glyph for ``char``."""
+    code = ord(char)
+    i = bisect.bisect_right(_PRINTABLE_STARTS, code) - 1
+    return i >= 0 and code <= PRINTABLE_RANGES[i][1]
+
 
 _MONTHS = {
     "es": [
@@ -101,6 +123,11 @@ def _check_text(field_name: str, value: object, max_length: int) -> str:
             raise ValueError(
                 f"{field_name}: contains a control or invisible character "
                 f"(U+{ord(char):04X}); only printable text is allowed."
+            )
+        if not is_printable(char):
+            raise ValueError(
+                f"{field_name}: the character {char!r} (U+{ord(char):04X}) cannot be printed "
+                "on the certificate; Latin, Greek and Cyrillic letters are."
             )
     if not value.strip():
         raise ValueError(f"{field_name}: must not be empty.")

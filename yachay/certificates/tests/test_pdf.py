@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -190,6 +191,32 @@ def test_logo_from_a_path(tmp_path: Path) -> None:
 def test_control_characters_in_the_name_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match=r"learner name: contains a control or invisible"):
         make_data(learner_name=bad)
+
+
+@pytest.mark.parametrize("bad", ["李小龍", "Ana 😀", "Ana \u0e01", "\u05d0"])
+def test_characters_the_fonts_cannot_print_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"learner name: the character .* cannot be printed"):
+        make_data(learner_name=bad)
+
+
+def test_every_printable_character_renders() -> None:
+    # PDF/A fails on any glyph no embedded font has: every allowed code point must render.
+    chars = [
+        chr(code)
+        for start, end in pdf.PRINTABLE_RANGES
+        for code in range(start, end + 1)
+        if unicodedata.category(chr(code)) not in {"Cc", "Cn", "Co", "Cs"}
+        and chr(code) not in pdf._REFUSED_FORMAT
+    ]
+    assert len(chars) > 1500
+    for i in range(0, len(chars), 118):
+        render_certificate(make_data(learner_name="a" + "".join(chars[i : i + 118]) + "b"))
+
+
+def test_decomposed_accents_print(tmp_path: Path) -> None:
+    name = unicodedata.normalize("NFD", "José Ñuñez")
+    assert len(name) == 13  # three combining marks
+    render_certificate(make_data(learner_name=name))
 
 
 @pytest.mark.parametrize(

@@ -203,7 +203,13 @@ AUTHENTICATION_BACKENDS = [
 # answers (the count is a table in the database, django-axes).
 YACHAY_SIGNIN_FAILURE_LIMIT = env_int("YACHAY_SIGNIN_FAILURE_LIMIT", 10, minimum=1)
 YACHAY_SIGNIN_LOCKOUT_MINUTES = env_int("YACHAY_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1)
+# An address (a regional office behind one) may fail more often than one account, on any
+# accounts, before it is locked: yachay.accounts.lockout.
+YACHAY_SIGNIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "YACHAY_SIGNIN_ADDRESS_FAILURE_LIMIT", 5 * YACHAY_SIGNIN_FAILURE_LIMIT, minimum=1
+)
 AXES_FAILURE_LIMIT = YACHAY_SIGNIN_FAILURE_LIMIT
+AXES_HANDLER = "yachay.accounts.lockout.AccountAndAddressHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=YACHAY_SIGNIN_LOCKOUT_MINUTES)
 # Two separate counts: per account (from any address) and per address (for any account).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -19,6 +19,7 @@ PASSWORD = "x-Secret-9"
 @pytest.fixture(autouse=True)
 def _small_limit(settings: Any) -> None:
     settings.AXES_FAILURE_LIMIT = 3
+    settings.YACHAY_SIGNIN_ADDRESS_FAILURE_LIMIT = 6
 
 
 def staff_sign_in(client: Client, username: str, password: str, **meta: Any) -> Any:
@@ -67,12 +68,24 @@ def test_the_account_is_locked_whatever_address_tries_it(
 def test_an_address_is_locked_whatever_account_it_tries(
     client: Client, users: dict[str, User]
 ) -> None:
-    for name in ["a", "b", "c"]:
+    # A password sprayed over accounts from one place: the address limit (6), not the
+    # account's (3), since no account failed more than twice.
+    for name in ["a", "b", "c", "a", "b", "c"]:
         staff_sign_in(client, name, "wrong", REMOTE_ADDR="10.9.9.9")
     same = staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.9")
     assert same.status_code == 429
     other = staff_sign_in(client, "carlos.coord", PASSWORD, REMOTE_ADDR="10.9.9.8")
     assert other.status_code == 302
+
+
+def test_one_person_locked_out_does_not_lock_out_colleagues_at_the_same_office(
+    client: Client, users: dict[str, User]
+) -> None:
+    office = {"REMOTE_ADDR": "10.7.7.7"}
+    for _ in range(3):
+        staff_sign_in(client, "ana.admin", "wrong", **office)
+    assert staff_sign_in(client, "ana.admin", PASSWORD, **office).status_code == 429
+    assert staff_sign_in(client, "carlos.coord", PASSWORD, **office).status_code == 302
 
 
 def test_a_lockout_writes_one_audit_row_without_the_password(

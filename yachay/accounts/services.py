@@ -245,6 +245,21 @@ def _recovery_codes_make(user: User) -> list[str]:
     return codes
 
 
+def two_factor_wait(user: User) -> int:
+    """Seconds before the next code may be tried: django-otp makes each try after a wrong one
+    wait longer (1, 2, 4… s), and refuses even the right code meanwhile. 0: try now."""
+    device = (
+        TOTPDevice.objects.filter(user=user).order_by("confirmed").first()  # the one set up now
+    )
+    if device is None:
+        return 0
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return 0
+    until = (data or {}).get("locked_until")
+    return max(int((until - timezone.now()).total_seconds()) + 1 if until else 1, 1)
+
+
 @transaction.atomic
 def totp_device_confirm(
     *, user: User, code: str, actor: Actor

@@ -193,9 +193,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def _two_factor_enrol(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
     form = TwoFactorCodeForm(request.POST or None, recovery=False)
     if request.method == "POST" and form.is_valid():
-        done = services.totp_device_confirm(
-            user=user, code=form.cleaned_data["code"], actor=Actor.of_user(user)
-        )
+        # A try too soon after a wrong code is refused even when right (django-otp): say wait.
+        wait = services.two_factor_wait(user)
+        done = None
+        if not wait:
+            done = services.totp_device_confirm(
+                user=user, code=form.cleaned_data["code"], actor=Actor.of_user(user)
+            )
         if done is not None:
             device, codes = done
             otp_login(request, device)
@@ -204,7 +208,14 @@ def _two_factor_enrol(request: HttpRequest, user: User, next_url: str) -> HttpRe
             return redirect(_with_next(reverse("accounts:two_factor_codes"), next_url))
         form.add_error(
             "code",
-            _(
+            ngettext(
+                "Too many wrong codes. Wait %(n)d second and try again.",
+                "Too many wrong codes. Wait %(n)d seconds and try again.",
+                wait,
+            )
+            % {"n": wait}
+            if wait
+            else _(
                 "That code does not match. Check that the phone's time is right and type the "
                 "six digits the app shows now."
             ),

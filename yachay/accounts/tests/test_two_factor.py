@@ -217,3 +217,19 @@ def test_the_admin_resets_a_lost_phone_after_a_review_page(
     assert not TOTPDevice.objects.filter(user=users["coordinator"]).exists()
     event = AuditEvent.objects.get(action="two_factor.reset")
     assert event.actor == users["admin"] and event.object_id == str(users["coordinator"].pk)
+
+
+def test_a_right_code_too_soon_after_a_wrong_one_is_told_to_wait(
+    client: Client, users: dict[str, User], settings: Any
+) -> None:
+    settings.YACHAY_REQUIRE_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30  # the first wait: 30 s, not 1 (a slow machine)
+    user = users["coordinator"]
+    client.post("/personal/entrar/", {"username": user.username, "password": PASSWORD})
+    client.get("/personal/verificacion/")  # the enrolment page makes the device
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    wrong = client.post("/personal/verificacion/", {"code": "000000"}).content.decode()
+    assert "Ese código no coincide" in wrong
+    right_too_soon = client.post("/personal/verificacion/", {"code": code_of(device)})
+    assert re.search(r"Espera (29|30) segundos", right_too_soon.content.decode())
+    assert not TOTPDevice.objects.get(pk=device.pk).confirmed

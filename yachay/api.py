@@ -28,11 +28,13 @@ api = NinjaAPI(
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(
+    response = api.create_response(
         request,
         {"detail": _("A valid API key is required (Authorization: Bearer <key>).")},
         status=401,
     )
+    response["WWW-Authenticate"] = 'Bearer realm="yachay"'  # RFC 9110: a 401 names its scheme
+    return response
 
 
 @api.exception_handler(HttpError)

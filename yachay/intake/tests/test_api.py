@@ -126,7 +126,7 @@ def test_a_key_gets_no_reference_of_an_application_sent_through_the_web_form(
 def test_it_answers_401_without_a_valid_key(client: Client, call: Call, header: str | None) -> None:
     extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}
     r = client.post(URL, json.dumps(valid_api_payload()), content_type="application/json", **extra)
-    assert r.status_code == 401
+    assert r.status_code == 401 and r["WWW-Authenticate"] == 'Bearer realm="yachay"'
     assert "detail" in r.json()
 
 

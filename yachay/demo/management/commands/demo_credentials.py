@@ -80,7 +80,10 @@ class Command(BaseCommand):
         if learner is not None:
             # A fresh one-time link each time: a link is spent when used.
             w(f"  learner      {learner.username}  sign in once with: {login_link(learner)}")
-            w(f"               (learners have no password: a new link any time at {site}/entrar/)")
+            w(
+                f"               (learners have no password: a new link any time at {site}/entrar/"
+                f" with the email {learner.email})"
+            )
             w(f"  Learning:    {site}/aprender/   Cohorts (staff): {site}/cohortes/")
         key = data.get("api_key") or {}
         raw = key.get("key", "")

@@ -45,12 +45,14 @@ def decode(encoded: str) -> bytes:
         raise StatusListError("encodedList must start with 'u' (base64url multibase)")
     body = encoded[1:]
     try:
-        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        packed = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
         # A gzip bomb is bounded: a status list is a few hundred KB at most.
         with gzip.GzipFile(fileobj=io.BytesIO(packed)) as f:
             bits = f.read(16 * 1024 * 1024 + 1)
     except (ValueError, OSError, EOFError) as error:
         raise StatusListError(str(error)) from error
+    if not bits:
+        raise StatusListError("encodedList is empty")
     if len(bits) > 16 * 1024 * 1024:
         raise StatusListError("encodedList too large")
     return bits

@@ -22,13 +22,11 @@ OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 
-# URL -> bundled file. The OB context is the 1EdTech specification's own copy.
-BUNDLED = {
-    VC_V2: "credentials-v2.jsonld",
-    OB_V3: "ob-context-3.0.3.json",
-    DID_V1: "did-v1.jsonld",
-    MULTIKEY_V1: "multikey-v1.jsonld",
-}
+# URL -> bundled file (the same index serves tools/verify-credentials.mjs). The OB context is
+# the 1EdTech specification's own copy (openbadges-specification, ob_v3p0/context-3.0.3.json).
+with open(CONTEXTS_DIR / "index.json", encoding="utf-8") as _index:
+    BUNDLED: dict[str, str] = json.load(_index)
+assert {VC_V2, OB_V3, DID_V1, MULTIKEY_V1} <= BUNDLED.keys()
 
 Loader = Callable[..., dict[str, Any]]
 

@@ -150,7 +150,11 @@ def keys_in_did_document(document: Any, did: str) -> dict[str, Ed25519PublicKey]
         if not isinstance(method, dict):
             continue
         method_id = method.get("id")
-        if method_id not in allowed or method.get("controller") != did:
+        if (
+            not isinstance(method_id, str)
+            or method_id not in allowed
+            or method.get("controller") != did
+        ):
             continue
         if method.get("type") != "Multikey":
             continue

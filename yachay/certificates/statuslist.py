@@ -56,4 +56,3 @@ def decode(encoded: str) -> bytes:
     if len(bits) > 16 * 1024 * 1024:
         raise StatusListError("encodedList too large")
     return bits
-

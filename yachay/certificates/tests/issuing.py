@@ -63,7 +63,9 @@ class Issuer:
     def did_document(self) -> dict[str, Any]:
         return did_document(DID, self.keys)
 
-    def issue(self, index: int = 0, key: SigningKey | None = None, **changes: Any) -> dict[str, Any]:
+    def issue(
+        self, index: int = 0, key: SigningKey | None = None, **changes: Any
+    ) -> dict[str, Any]:
         key = key or self.key
         return sign(
             build_credential(sample_data(index, **changes)),

@@ -23,7 +23,11 @@ def issuer():
 def check(issuer, credential, *, status_list=None, now=NOW, **kwargs):
     lists = {LIST_URL: status_list or issuer.status_list()}
     return verify_credential(
-        credential, did_documents={DID: issuer.did_document()}, status_lists=lists, now=now, **kwargs
+        credential,
+        did_documents={DID: issuer.did_document()},
+        status_lists=lists,
+        now=now,
+        **kwargs,
     )
 
 

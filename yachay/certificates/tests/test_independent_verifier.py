@@ -58,9 +58,9 @@ def test_the_w3c_libraries_agree_with_our_verdicts(tmp_path):
     for name, credential in cases.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(credential, ensure_ascii=False))
         files.append(str(tmp_path / f"{name}.json"))
+    lists = str(tmp_path / "list.json")
     run = subprocess.run(
-        [node, str(SCRIPT), "--did", str(tmp_path / "did.json")]
-        + ["--status-list", str(tmp_path / "list.json"), *files],
+        [node, str(SCRIPT), "--did", str(tmp_path / "did.json"), "--status-list", lists, *files],
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,6 +10,7 @@ DataIntegrityProof of the eddsa-rdfc-2022 cryptosuite. Pure: no models, no netwo
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,13 +183,31 @@ def build_status_list(
 
 def _hash_data(
     document: Mapping[str, Any], proof: Mapping[str, Any], loader: Loader | None
-) -> bytes:
+) -> tuple[bytes, str]:
+    """The bytes the Ed25519 key signs: SHA-256(proof config) + SHA-256(document), both over
+    their RDFC-1.0 canonical N-Quads; and the document's N-Quads (for ``dropped_values``)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = unsecured["@context"]
-    proof_hash = hashlib.sha256(canonize(config, loader).encode("utf-8")).digest()
-    document_hash = hashlib.sha256(canonize(unsecured, loader).encode("utf-8")).digest()
-    return proof_hash + document_hash
+    nquads = canonize(unsecured, loader)
+    document_hash = hashlib.sha256(nquads.encode("utf-8")).digest()
+    return _config_hash(json.dumps(config, sort_keys=True), loader) + document_hash, nquads
+
+
+def _config_hash(config_json: str, loader: Loader | None) -> bytes:
+    """A batch signs with the same proof config: canonicalise it once (custom loaders: always)."""
+    if loader is not None:
+        return hashlib.sha256(canonize(json.loads(config_json), loader).encode("utf-8")).digest()
+    cached = _CONFIG_HASHES.get(config_json)
+    if cached is None:
+        cached = hashlib.sha256(canonize(json.loads(config_json)).encode("utf-8")).digest()
+        if len(_CONFIG_HASHES) > 256:
+            _CONFIG_HASHES.clear()
+        _CONFIG_HASHES[config_json] = cached
+    return cached
+
+
+_CONFIG_HASHES: dict[str, bytes] = {}
 
 
 def sign(
@@ -209,7 +228,7 @@ def sign(
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(document, proof, loader))
+    signature = private_key.sign(_hash_data(document, proof, loader)[0])
     proof["proofValue"] = "z" + b58encode(signature)
     return {**{k: v for k, v in document.items() if k != "proof"}, "proof": proof}
 
@@ -305,8 +324,7 @@ def check_proof(
         result.add("bad_signature", _("The signature is not valid: it is not readable."))
         return
     try:
-        hash_data = _hash_data(document, proof, loader)
-        nquads = canonize({k: v for k, v in document.items() if k != "proof"}, loader)
+        hash_data, nquads = _hash_data(document, proof, loader)
     except ContextNotBundled as error:
         result.add(
             "unknown_context",

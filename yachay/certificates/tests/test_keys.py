@@ -122,7 +122,14 @@ def verify(files, name, *extra):
 
 def test_credential_verify_accepts_a_valid_credential(files, capsys):
     verify(files, "valid.json", "--status-list", str(files["list.json"]))
-    assert "Valid" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith(
+        "Valid: signature, issuer key, dates and status are correct.\nChecked in "
+    )
+    with translation.override("es"):
+        verify(files, "valid.json", "--status-list", str(files["list.json"]))
+    assert capsys.readouterr().out.startswith(
+        "Válida: la firma, la clave del emisor, las fechas y el estado son correctos.\n"
+    )
 
 
 @pytest.mark.parametrize(

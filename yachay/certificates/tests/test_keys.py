@@ -1,7 +1,9 @@
 """Signing keys from files, did:web, /.well-known/did.json and the two management commands."""
 
+import http.server
 import json
 import stat
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -9,8 +11,15 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from yachay.certificates import keys
+from yachay.certificates import statuslist as sl
+from yachay.certificates.credential import (
+    StatusEntry,
+    build_credential,
+    build_status_list,
+    sign,
+)
 from yachay.certificates.issuer import current_key, issuer_did, site_did_document
-from yachay.certificates.tests.issuing import Issuer, new_key
+from yachay.certificates.tests.issuing import DID, VALID_FROM, Issuer, new_key, sample_data
 
 
 @pytest.fixture
@@ -170,3 +179,57 @@ def test_credential_verify_uses_the_sites_own_did_document_by_default(key_dir, t
     other.write_text(json.dumps(Issuer().issue(1)))
     with pytest.raises(CommandError):
         call_command("credential_verify", str(other), "--no-status")
+
+
+def test_credential_verify_fetches_the_live_list_only_when_asked(tmp_path, capsys):
+    issuer = Issuer()
+    body = json.dumps(issuer.status_list()).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/credenciales/estado/1"
+        did = tmp_path / "did.json"
+        did.write_text(json.dumps(issuer.did_document()))
+        credential = issuer.issue(1)
+        credential_path = tmp_path / "c.json"
+
+        signed = sign(
+            build_credential(sample_data(1, status=StatusEntry(list_url=url, index=1))),
+            private_key=issuer.key.private,
+            verification_method=credential["proof"]["verificationMethod"],
+        )
+        credential_path.write_text(json.dumps(signed))
+        # The list's id must be the URL it is served at: re-sign it for this server.
+
+        body = json.dumps(
+            sign(
+                build_status_list(
+                    list_url=url, issuer_id=DID, bits=bytes(sl.new_bits()), valid_from=VALID_FROM
+                ),
+                private_key=issuer.key.private,
+                verification_method=credential["proof"]["verificationMethod"],
+            )
+        ).encode()
+        with pytest.raises(CommandError):  # no list given, no fetch asked: not checked
+            call_command("credential_verify", str(credential_path), "--did", str(did))
+        assert "not available" in capsys.readouterr().err
+        call_command("credential_verify", str(credential_path), "--did", str(did), "--fetch-status")
+        assert "Valid" in capsys.readouterr().out
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(CommandError):  # the server is gone: a sentence, not a traceback
+        call_command("credential_verify", str(credential_path), "--did", str(did), "--fetch-status")
+    assert "not available" in capsys.readouterr().err

@@ -331,7 +331,7 @@ def check_proof(
             _("The credential uses an unknown JSON-LD context: %(url)s") % {"url": error.url},
         )
         return
-    except (pyld_jsonld.JsonLdError, TypeError, ValueError, KeyError):
+    except (pyld_jsonld.JsonLdError, TypeError, ValueError, KeyError, RecursionError):
         result.add("malformed", _("The credential is not valid JSON-LD."))
         return
     if dropped_values(document, nquads):

@@ -154,6 +154,12 @@ def test_garbage_gets_an_answer_not_an_exception(issuer, garbage):
 
 
 def test_malformed_json_ld_gets_an_answer(issuer):
+    deep = issuer.issue(1)
+    nested: dict = {}
+    for _ in range(5000):
+        nested = {"description": nested}
+    deep["credentialSubject"]["achievement"] = nested
+    assert not check(issuer, deep).ok
     credential = issuer.issue(1)
     credential["@context"] = [VC_V2, {"@vocab": 5}]
     assert codes(check(issuer, credential)) == ["malformed"]

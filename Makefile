@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## The browser tests' JavaScript tools (axe-core) from npm, exactly as package-lock.json pins them.
+## The JavaScript tools from npm (axe-core; the W3C credential verifiers), exactly as package-lock.json pins them.
 js: $(AXE)
 
 $(AXE): package.json package-lock.json
@@ -48,11 +48,15 @@ run: install
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).
 test: install
-	$(BIN)/python -m pytest -m "not browser" -q
+	$(BIN)/python -m pytest -m "not browser and not node" -q
 
 ## The same suite on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/yachay make test-postgres
 test-postgres: install
-	$(BIN)/python -m pytest -m "not browser" -q
+	$(BIN)/python -m pytest -m "not browser and not node" -q
+
+## Credentials issued here, verified by the W3C editors' JavaScript libraries (tools/verify-credentials.mjs).
+test-credentials: install $(AXE)
+	$(BIN)/python -m pytest -m node -q
 
 ## Browser tests: Playwright driving /usr/bin/chromium (Debian's), phone-sized viewport;
 ## axe-core checks every page they visit for WCAG 2.2 A/AA violations.

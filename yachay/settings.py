@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "yachay.selection",
     "yachay.cohorts",
     "yachay.learning",
+    "yachay.certificates",
     "yachay.demo",
     "django_tasks",
     "django_tasks_db",
@@ -437,6 +438,12 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")
+
+# Ed25519 keys that sign the Open Badges credentials (docs/certificates.md): PEM files in this
+# directory, never in the database or in git; the newest signs, all are published in did.json.
+YACHAY_SIGNING_KEYS_DIR = Path(
+    os.environ.get("YACHAY_SIGNING_KEYS_DIR", str(BASE_DIR / "var" / "signing-keys"))
+)
 
 # Who runs the program: named as the controller of personal data in the privacy notice
 # (Ley 29733), and the addresses people write to for help and for their data rights.

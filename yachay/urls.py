@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("yachay.cohorts.urls")),
     path("", include("yachay.intake.urls")),
     path("", include("yachay.learning.urls")),
+    path("", include("yachay.certificates.urls")),
 ]

@@ -52,6 +52,7 @@ from yachay.learning.selectors import (
     quiz_best_scores,
     track_courses,
 )
+from yachay.learning.signals import enrollment_completed
 from yachay.programs.models import Track
 
 __all__ = [
@@ -701,6 +702,10 @@ def _complete_enrollment(enrollment: Enrollment, user: User, actor: Actor) -> No
         action="enrollment.complete",
         obj=enrollment,
         changes={"status": [before, enrollment.status]},
+    )
+    enrollment_id = enrollment.pk
+    transaction.on_commit(
+        lambda: enrollment_completed.send(sender=Enrollment, enrollment_id=enrollment_id)
     )
 
 

@@ -1,0 +1,192 @@
+"""Writes for certificates: issue one (exactly once per enrollment), revoke one.
+
+Every write takes keyword-only arguments, runs in one transaction and is audited.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yachay.certificates import credential as vc
+from yachay.certificates.issuer import NoSigningKey, current_key, issuer_did
+from yachay.certificates.keys import SigningKey, create_key
+from yachay.certificates.models import Certificate, StatusList
+from yachay.cohorts.models import Enrollment
+from yachay.core.actors import Actor
+from yachay.core.services import audit_record
+from yachay.learning.models import Completion
+from yachay.learning.selectors import enrollment_track
+from yachay.programs.models import Track
+
+
+class CertificateError(Exception):
+    """A certificate cannot be issued or changed; the message says why (translated)."""
+
+
+def site_url() -> str:
+    return str(settings.YACHAY_SITE_URL).rstrip("/")
+
+
+def verification_url(code: str) -> str:
+    return f"{site_url()}/verificar/{code}/"
+
+
+def status_list_url(slug: str) -> str:
+    return f"{site_url()}/credenciales/estado/{slug}"
+
+
+def signing_key() -> SigningKey:
+    """The newest key; in DEBUG (development, demo) one is made when there is none."""
+    try:
+        return current_key()
+    except NoSigningKey:
+        if not settings.DEBUG:
+            raise CertificateError(
+                _(
+                    "There is no signing key in %(dir)s: run `manage.py signing_key_create` "
+                    "before issuing certificates."
+                )
+                % {"dir": settings.YACHAY_SIGNING_KEYS_DIR}
+            ) from None
+        create_key(settings.YACHAY_SIGNING_KEYS_DIR)
+        return current_key()
+
+
+def _take_index() -> tuple[StatusList, int]:
+    """The next free position in the newest status list (a new list when it is full)."""
+    status_list = StatusList.objects.select_for_update().order_by("-pk").first()
+    if status_list is None or status_list.next_index >= status_list.size:
+        number = StatusList.objects.count() + 1
+        StatusList.objects.get_or_create(slug=str(number))
+        status_list = StatusList.objects.select_for_update().get(slug=str(number))
+    index = status_list.next_index
+    status_list.next_index = index + 1
+    status_list.save(update_fields=["next_index"])
+    return status_list, index
+
+
+def _hours(enrollment: Enrollment) -> Decimal:
+    call = enrollment.application.call
+    return Decimal(call.length_weeks * call.hours_per_week)
+
+
+def _completion_date(enrollment: Enrollment) -> date:
+    moment = enrollment.status_changed_at
+    if moment is None:
+        last = Completion.objects.filter(user=enrollment.user).order_by("-completed_at").first()
+        moment = last.completed_at if last else timezone.now()
+    return timezone.localdate(moment)
+
+
+def build_signed_credential(
+    *,
+    code: str,
+    track: Track,
+    hours: Decimal,
+    issued_at: datetime,
+    status_list: StatusList,
+    status_index: int,
+    learner_id: int,
+    key: SigningKey,
+) -> dict[str, object]:
+    program = track.program
+    issuers = list(program.issuers.all())
+    did = issuer_did()
+    salt = secrets.token_hex(8)
+    data = vc.CredentialData(
+        id=verification_url(code),
+        name=_("Certificate: %(track)s") % {"track": track.name},
+        issuer=vc.IssuerProfile(
+            id=did,
+            name=", ".join(i.name for i in issuers) or program.name,
+            url=site_url(),
+        ),
+        achievement=vc.Achievement(
+            id=f"{site_url()}/programas/{program.slug}/rutas/{track.slug}",
+            name=track.name,
+            description=track.description or program.name,
+            criteria=_("Completed every course of the track in the program %(program)s.")
+            % {"program": program.name},
+            hours=hours,
+        ),
+        valid_from=issued_at,
+        status=vc.StatusEntry(list_url=status_list_url(status_list.slug), index=status_index),
+        identity_hash=vc.hashed_identity(f"yachay-learner:{learner_id}", salt),
+        identity_salt=salt,
+    )
+    return vc.sign(
+        vc.build_credential(data),
+        private_key=key.private,
+        verification_method=key.method_id(did),
+        created=issued_at,
+    )
+
+
+def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
+    """The enrollment's certificate, issued now if it has none: exactly once, however many
+    times (or how concurrently) this runs. Only a completed enrollment earns one."""
+    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    if existing is not None:
+        return existing
+    if enrollment.status != Enrollment.Status.COMPLETED:
+        raise CertificateError(_("Only a completed enrollment earns a certificate."))
+    track = enrollment_track(enrollment)
+    if track is None:
+        raise CertificateError(_("This enrollment has no track."))
+    key = signing_key()
+    with transaction.atomic():
+        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        existing = Certificate.objects.filter(enrollment=enrollment).first()
+        if existing is not None:  # issued while we waited for the lock
+            return existing
+        status_list, index = _take_index()
+        issued_at = timezone.now().replace(microsecond=0)
+        certificate = Certificate(
+            enrollment=enrollment,
+            user=enrollment.user,
+            track=track,
+            full_name=enrollment.application.full_name[:120],
+            hours=_hours(enrollment),
+            completion_date=_completion_date(enrollment),
+            issued_at=issued_at,
+            status_list=status_list,
+            status_index=index,
+        )
+        certificate.credential = build_signed_credential(
+            code=certificate.code,
+            track=track,
+            hours=certificate.hours,
+            issued_at=issued_at,
+            status_list=status_list,
+            status_index=index,
+            learner_id=enrollment.user_id,
+            key=key,
+        )
+        try:
+            with transaction.atomic():
+                certificate.save(force_insert=True)
+        except IntegrityError:
+            # The same learner and track already hold a valid certificate, or (50 random
+            # bits) the code was taken: hand back the one that exists.
+            found = Certificate.objects.filter(enrollment=enrollment).first() or (
+                Certificate.objects.filter(
+                    user=enrollment.user, track=track, revoked_at__isnull=True
+                ).first()
+            )
+            if found is None:
+                raise
+            return found
+        audit_record(
+            actor=actor,
+            action="certificate.issue",
+            obj=certificate,
+            changes={"code": certificate.code, "enrollment": enrollment.pk, "key": key.name},
+        )
+    return certificate

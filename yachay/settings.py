@@ -295,6 +295,7 @@ YACHAY_RATELIMIT_API = env_rate("YACHAY_RATELIMIT_API", "600/60")  # every API r
 YACHAY_RATELIMIT_STATUS = env_rate("YACHAY_RATELIMIT_STATUS", "10/60")  # status, sign-in links
 YACHAY_RATELIMIT_OFFER = env_rate("YACHAY_RATELIMIT_OFFER", "30/60")  # accept/decline, page + API
 YACHAY_RATELIMIT_CSP_REPORT = env_rate("YACHAY_RATELIMIT_CSP_REPORT", "20/60")  # /csp-report/
+YACHAY_RATELIMIT_VERIFY = env_rate("YACHAY_RATELIMIT_VERIFY", "30/60")  # /verificar/, per IP
 # Second-factor codes per address, on top of django-otp's growing delays per device.
 YACHAY_RATELIMIT_2FA = env_rate("YACHAY_RATELIMIT_2FA", "10/300")
 # Check-in to a live session opens this many minutes before it starts and closes this many

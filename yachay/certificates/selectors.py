@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.db.models import QuerySet
+
+from yachay.accounts.models import Role, User
+from yachay.certificates import pdf
 from yachay.certificates.models import Certificate, Issuer, normalise_code
 
 
@@ -25,4 +31,54 @@ def certificates_of(user_id: int) -> list[Certificate]:
         Certificate.objects.filter(user_id=user_id)
         .select_related("track__program")
         .order_by("-issued_at")
+    )
+
+
+def certificates_visible(user: User) -> QuerySet[Certificate]:
+    """Staff: program admins see every certificate; coordinators those of learners from their
+    departments; nobody else any."""
+    qs = Certificate.objects.select_related("track__program")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_program_admin:
+        return qs
+    if user.role == Role.COORDINATOR:
+        return qs.filter(enrollment__application__department__in=user.departments or [])
+    return qs.none()
+
+
+def own_certificate(user: User, text: str) -> Certificate | None:
+    code = normalise_code(text)
+    if code is None or not user.is_authenticated:
+        return None
+    return Certificate.objects.select_related("track__program").filter(code=code, user=user).first()
+
+
+def certificate_pdf_data(certificate: Certificate, language: str) -> pdf.CertificateData:
+    """What the PDF prints, from the certificate as issued and the program's issuers."""
+    from yachay.certificates.services import verification_url
+    from yachay.learning.models import Course
+
+    program = certificate.track.program
+    issuers = tuple(
+        pdf.Issuer(name=i.name, logo=Path(i.logo.path) if i.logo else None)
+        for i in certificate_issuers(certificate)[: pdf.MAX_ISSUERS]
+    ) or (pdf.Issuer(name=program.name[: pdf.ISSUER_NAME_MAX]),)
+    courses = tuple(
+        Course.objects.filter(tracks=certificate.track)
+        .order_by("title")
+        .values_list("title", flat=True)[: pdf.MAX_COURSES]
+    )
+    hours = certificate.hours
+    return pdf.CertificateData(
+        learner_name=certificate.full_name,
+        program=program.name,
+        track=certificate.track.name,
+        hours=int(hours) if hours == int(hours) else hours,
+        completion_date=certificate.completion_date,
+        issuers=issuers,
+        verification_code=certificate.code,
+        verification_url=verification_url(certificate.code),
+        courses=courses,
+        language="en" if language.startswith("en") else "es",
     )

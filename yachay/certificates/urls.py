@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from yachay.certificates import views
 
@@ -8,4 +8,15 @@ urlpatterns = [
     path(".well-known/did.json", views.did_json, name="did_json"),
     path("verificar/", views.verify_form, name="verify_form"),
     path("verificar/<str:code>/", views.verify, name="verify"),
+    path("mi-aprendizaje/certificados/", views.my_certificates, name="mine"),
+    re_path(
+        r"^mi-aprendizaje/certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",
+        views.my_certificate_file,
+        name="my_file",
+    ),
+    re_path(
+        r"^certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",
+        views.staff_certificate_file,
+        name="staff_file",
+    ),
 ]

@@ -1,15 +1,30 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from yachay.certificates.issuer import site_did_document
-from yachay.certificates.selectors import certificate_by_code, certificate_issuers
+from yachay.certificates.models import Certificate, normalise_code
+from yachay.certificates.pdf import render_certificate
+from yachay.certificates.selectors import (
+    certificate_by_code,
+    certificate_issuers,
+    certificate_pdf_data,
+    certificates_of,
+    certificates_visible,
+    own_certificate,
+)
 from yachay.core.http import ratelimit
 
 _SAFE = ("GET", "HEAD")
+LOGIN = "/entrar/"  # learners sign in by an emailed link
+STAFF_LOGIN = "accounts:staff_login"
 
 
 @require_safe
@@ -46,3 +61,60 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is the certificate with this code valid, revoked (since when) or unknown."""
     return _verdict(request, code)
+
+
+def _pdf_response(certificate: Certificate, language: str) -> HttpResponse:
+    body = render_certificate(certificate_pdf_data(certificate, language))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificado-{certificate.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _json_response(certificate: Certificate) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(certificate.credential, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="credencial-{certificate.code}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+@login_required(login_url=LOGIN)
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    """The learner's certificates, each with its PDF, its credential and its public page."""
+    return TemplateResponse(
+        request,
+        "certificates/mine.html",
+        {"certificates": certificates_of(int(request.user.pk or 0))},
+    )
+
+
+@require_safe
+@login_required(login_url=LOGIN)
+def my_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """Only the owner downloads their certificate here; anyone else gets a 404."""
+    certificate = own_certificate(request.user, code)  # type: ignore[arg-type]
+    if certificate is None:
+        raise Http404
+    if kind == "json":
+        return _json_response(certificate)
+    return _pdf_response(certificate, get_language() or "es")
+
+
+@require_safe
+@login_required(login_url=STAFF_LOGIN)
+def staff_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """Program admins (and coordinators, for learners of their departments)."""
+    certificate = (
+        certificates_visible(request.user)  # type: ignore[arg-type]
+        .filter(code=normalise_code(code) or "")
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    if kind == "json":
+        return _json_response(certificate)
+    return _pdf_response(certificate, get_language() or "es")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yachay.certificates import credential as vc
+from yachay.certificates import statuslist
 from yachay.certificates.issuer import NoSigningKey, current_key, issuer_did
 from yachay.certificates.keys import SigningKey, create_key
 from yachay.certificates.models import Certificate, StatusList
@@ -190,3 +191,51 @@ def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
             changes={"code": certificate.code, "enrollment": enrollment.pk, "key": key.name},
         )
     return certificate
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
+    """Revoke a certificate with a reason (audited): its bit in the status list turns on,
+    and the verification page says since when."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_("Say why the certificate is revoked."))
+    if len(reason) > 1000:
+        raise CertificateError(_("The reason is too long (at most 1000 characters)."))
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.revoked_at is not None:
+            raise CertificateError(
+                _("The certificate %(code)s is already revoked.") % {"code": certificate.code}
+            )
+        certificate.revoked_at = timezone.now()
+        certificate.revocation_reason = reason
+        certificate.revoked_by = actor.user if actor.user and actor.user.pk else None
+        certificate.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+        audit_record(
+            actor=actor,
+            action="certificate.revoke",
+            obj=certificate,
+            changes={"code": certificate.code, "reason": reason},
+        )
+    return certificate
+
+
+def signed_status_list(status_list: StatusList) -> dict[str, object]:
+    """The list's BitstringStatusListCredential, signed now: a bit on for every revoked
+    certificate at its index."""
+    bits = statuslist.new_bits(status_list.size)
+    for index in Certificate.objects.filter(
+        status_list=status_list, revoked_at__isnull=False
+    ).values_list("status_index", flat=True):
+        statuslist.set_bit(bits, index)
+    key = signing_key()
+    now = timezone.now().replace(microsecond=0)
+    document = vc.build_status_list(
+        list_url=status_list_url(status_list.slug),
+        issuer_id=issuer_did(),
+        bits=bytes(bits),
+        valid_from=now,
+    )
+    return vc.sign(
+        document, private_key=key.private, verification_method=key.method_id(issuer_did())
+    )

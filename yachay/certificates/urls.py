@@ -8,6 +8,7 @@ urlpatterns = [
     path(".well-known/did.json", views.did_json, name="did_json"),
     path("verificar/", views.verify_form, name="verify_form"),
     path("verificar/<str:code>/", views.verify, name="verify"),
+    path("credenciales/estado/<slug:slug>", views.status_list, name="status_list"),
     path("mi-aprendizaje/certificados/", views.my_certificates, name="mine"),
     re_path(
         r"^mi-aprendizaje/certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",

@@ -10,7 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from yachay.certificates.issuer import site_did_document
-from yachay.certificates.models import Certificate, normalise_code
+from yachay.certificates.models import Certificate, StatusList, normalise_code
 from yachay.certificates.pdf import render_certificate
 from yachay.certificates.selectors import (
     certificate_by_code,
@@ -20,6 +20,7 @@ from yachay.certificates.selectors import (
     certificates_visible,
     own_certificate,
 )
+from yachay.certificates.services import CertificateError, signed_status_list
 from yachay.core.http import ratelimit
 
 _SAFE = ("GET", "HEAD")
@@ -118,3 +119,19 @@ def staff_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpRe
     if kind == "json":
         return _json_response(certificate)
     return _pdf_response(certificate, get_language() or "es")
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def status_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The signed Bitstring Status List credential verifiers check revocation against."""
+    listed = StatusList.objects.filter(slug=slug).first()
+    if listed is None:
+        raise Http404
+    try:
+        document = signed_status_list(listed)
+    except CertificateError:
+        return HttpResponse(status=503)
+    response = JsonResponse(document)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

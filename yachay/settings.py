@@ -440,6 +440,10 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")
 
+# Uploaded files (issuers' logos), outside git; not served by the site.
+MEDIA_ROOT = Path(os.environ.get("YACHAY_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+
 # Ed25519 keys that sign the Open Badges credentials (docs/certificates.md): PEM files in this
 # directory, never in the database or in git; the newest signs, all are published in did.json.
 YACHAY_SIGNING_KEYS_DIR = Path(

@@ -4,12 +4,16 @@ them (per program) and the revocation status lists their credentials point to.""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yachay.certificates.pdf import LOGO_MAX_BYTES
+from yachay.certificates.pdf import _logo_kind as logo_kind
 from yachay.cohorts.models import Enrollment
 from yachay.programs.models import Program, Track
 
@@ -38,6 +42,17 @@ def normalise_code(text: str) -> str | None:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def validate_logo(file: Any) -> None:
+    """A logo the PDF can print: PNG, JPEG or SVG, at most 512 KB."""
+    file.seek(0)
+    data = file.read(LOGO_MAX_BYTES + 1)
+    file.seek(0)
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo is too big (at most 512 KB)."))
+    if logo_kind(data) not in ("png", "jpg", "svg"):
+        raise ValidationError(_("The logo must be a PNG, JPEG or SVG image."))
+
+
 class Issuer(models.Model):
     """An organisation named on a program's certificates (name, site, logo)."""
 
@@ -48,6 +63,7 @@ class Issuer(models.Model):
         upload_to="issuers/",
         blank=True,
         help_text=_("PNG, JPEG or SVG, printed on the certificate."),
+        validators=[validate_logo],
     )
     programs = models.ManyToManyField(
         Program, verbose_name=_("programs"), related_name="issuers", blank=True

@@ -54,6 +54,19 @@ def own_certificate(user: User, text: str) -> Certificate | None:
     return Certificate.objects.select_related("track__program").filter(code=code, user=user).first()
 
 
+def _logo_bytes(issuer: Issuer) -> bytes | None:
+    """The logo to print, or None when it is missing or not an image the PDF takes (the
+    certificate is still printed, with the name alone)."""
+    if not issuer.logo:
+        return None
+    try:
+        data = Path(issuer.logo.path).read_bytes()
+    except (OSError, ValueError):
+        return None
+    ok = 0 < len(data) <= pdf.LOGO_MAX_BYTES and pdf._logo_kind(data) is not None
+    return data if ok else None
+
+
 def certificate_pdf_data(certificate: Certificate, language: str) -> pdf.CertificateData:
     """What the PDF prints, from the certificate as issued and the program's issuers."""
     from yachay.certificates.services import verification_url
@@ -61,7 +74,7 @@ def certificate_pdf_data(certificate: Certificate, language: str) -> pdf.Certifi
 
     program = certificate.track.program
     issuers = tuple(
-        pdf.Issuer(name=i.name, logo=Path(i.logo.path) if i.logo else None)
+        pdf.Issuer(name=i.name, logo=_logo_bytes(i))
         for i in certificate_issuers(certificate)[: pdf.MAX_ISSUERS]
     ) or (pdf.Issuer(name=program.name[: pdf.ISSUER_NAME_MAX]),)
     courses = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,3 +68,34 @@ def test_the_admin_page_links_the_downloads(client: Any, issued: Any, users: Any
     client.force_login(users["admin"])
     page = client.get(f"/admin/certificates/certificate/{issued.pk}/change/").content.decode()
     assert f"/certificados/{issued.code}.pdf" in page
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99"
+    b"=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_logos_are_checked_on_upload_and_printed(
+    client: Any, issued: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yachay.certificates.models import Issuer
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    issuer = Issuer.objects.get()
+    issuer.logo = SimpleUploadedFile("logo.exe", b"MZ not an image")
+    with pytest.raises(ValidationError):
+        issuer.full_clean()
+    issuer.logo = SimpleUploadedFile("logo.png", PNG)
+    issuer.full_clean()
+    issuer.save()
+    client.force_login(issued.user)
+    with_logo = client.get(f"/mi-aprendizaje/certificados/{issued.code}.pdf")
+    assert with_logo.status_code == 200 and with_logo.content.startswith(b"%PDF")
+    # A logo file gone from the disk: the certificate is printed with the name alone.
+    Path(issuer.logo.path).unlink()
+    assert client.get(f"/mi-aprendizaje/certificados/{issued.code}.pdf").status_code == 200

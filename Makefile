@@ -33,6 +33,7 @@ $(AXE): package.json package-lock.json
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py signing_key_create --if-missing
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py demo_credentials
 	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with

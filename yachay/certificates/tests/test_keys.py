@@ -63,6 +63,12 @@ def test_signing_key_create_rotates_and_keeps_old_keys_published(key_dir, capsys
         keys.create_key(key_dir, now=datetime(2099, 1, 1, tzinfo=UTC))
 
 
+def test_if_missing_makes_the_first_key_only(key_dir):
+    call_command("signing_key_create", "--if-missing")
+    call_command("signing_key_create", "--if-missing")
+    assert len(list(key_dir.glob("*.pem"))) == 1
+
+
 def test_did_json_view_serves_every_key_as_multikey(key_dir, client):
     keys.create_key(key_dir, now=datetime(2026, 1, 1, tzinfo=UTC))
     keys.create_key(key_dir, now=datetime(2026, 6, 1, tzinfo=UTC))

@@ -23,9 +23,16 @@ class Command(BaseCommand):
             type=Path,
             help="Directory of the keys (default: settings.YACHAY_SIGNING_KEYS_DIR).",
         )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Only when the directory holds no key yet (`make run` uses it for the demo).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         directory: Path = options["dir"] or settings.YACHAY_SIGNING_KEYS_DIR
+        if options["if_missing"] and any(directory.glob("*.pem")):
+            return
         try:
             path = create_key(directory)
         except FileExistsError:

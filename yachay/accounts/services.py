@@ -251,8 +251,11 @@ def two_factor_wait(user: User) -> int:
     device = (
         TOTPDevice.objects.filter(user=user).order_by("confirmed").first()  # the one set up now
     )
-    if device is None:
-        return 0
+    return _device_wait(device) if device is not None else 0
+
+
+def _device_wait(device: Device) -> int:
+    """Seconds django-otp makes this device wait before its next try (0: none)."""
     allowed, data = device.verify_is_allowed()
     if allowed:
         return 0
@@ -303,11 +306,9 @@ def two_factor_check(*, user: User, code: str, actor: Actor) -> CodeCheck:
     device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
         return CodeCheck(None)
-    allowed, data = device.verify_is_allowed()
-    if not allowed:
-        until = (data or {}).get("locked_until")
-        wait = int((until - timezone.now()).total_seconds()) + 1 if until else 1
-        return CodeCheck(None, wait_seconds=max(wait, 1))
+    wait = _device_wait(device)
+    if wait:
+        return CodeCheck(None, wait_seconds=wait)
     if not device.verify_token(code):
         return CodeCheck(None)
     if not is_totp:

@@ -21,6 +21,7 @@ from yachay.certificates.selectors import (
     own_certificate,
 )
 from yachay.certificates.services import CertificateError, signed_status_list
+from yachay.core.caching import no_store
 from yachay.core.http import ratelimit
 
 _SAFE = ("GET", "HEAD")
@@ -68,7 +69,7 @@ def _pdf_response(certificate: Certificate, language: str) -> HttpResponse:
     body = render_certificate(certificate_pdf_data(certificate, language))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificado-{certificate.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
+    no_store(response)  # a personal document: no browser or proxy keeps it
     return response
 
 
@@ -78,7 +79,7 @@ def _json_response(certificate: Certificate) -> HttpResponse:
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="credencial-{certificate.code}.json"'
-    response["Cache-Control"] = "private, no-store"
+    no_store(response)  # a personal document: no browser or proxy keeps it
     return response
 
 

@@ -24,6 +24,7 @@ def test_the_learner_lists_and_downloads_their_certificate(client: Any, issued: 
     assert again.content == response.content  # rendered on demand, the same every time
     credential = client.get(f"/mi-aprendizaje/certificados/{issued.code}.json")
     assert json.loads(credential.content) == issued.credential
+    assert all("no-store" in r["Cache-Control"] for r in (response, credential))
 
 
 def test_another_learners_code_is_not_found(client: Any, issued: Any, live: Any) -> None:  # noqa: F811

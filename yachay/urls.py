@@ -26,4 +26,7 @@ urlpatterns = [
     path("", include("yachay.intake.urls")),
     path("", include("yachay.learning.urls")),
     path("", include("yachay.certificates.urls")),
+    path("", include("yachay.engagement.urls")),
+    path("", include("yachay.reports.urls")),
+    path("", include("yachay.privacy.urls")),
 ]

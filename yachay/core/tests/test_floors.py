@@ -27,6 +27,9 @@ FLOORS = (
     "cohorts",
     "learning",
     "certificates",
+    "engagement",
+    "reports",
+    "privacy",
     "demo",
 )
 

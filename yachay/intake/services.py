@@ -301,11 +301,8 @@ def _rectified_values(application: Application, changes: dict[str, object]) -> d
             errors[name] = [str(m) for m in form.errors[name]]
     if errors:
         raise ValidationError(errors)
-    cleaned = {name: form.cleaned_data[name] for name in checked}
-    if "dni" in changes and "dni_check" not in changes:
-        # A new DNI with the old check character that no longer matches it: drop the latter.
-        cleaned["dni_check"] = form.cleaned_data.get("dni_check", "")
-    return cleaned
+    # A new DNI is checked with the check character on file (or the one given with it).
+    return {name: form.cleaned_data[name] for name in checked}
 
 
 def application_rectify(
@@ -351,13 +348,18 @@ def application_rectify(
                 setattr(app, name, value)
         if not diff:
             return app
+        taken = ValidationError(
+            {"dni": [_("Another application to this call already has this DNI.")]}
+        )
         if "dni" in diff and (
             Application.objects.filter(call=app.call, dni=app.dni).exclude(pk=app.pk).exists()
         ):
-            raise ValidationError(
-                {"dni": [_("Another application to this call already has this DNI.")]}
-            )
-        app.save(update_fields=sorted(diff))
+            raise taken
+        try:
+            with transaction.atomic():
+                app.save(update_fields=sorted(diff))
+        except IntegrityError:  # the DNI taken by an application saved meanwhile
+            raise taken from None
         fields = frozenset(diff) | (
             {"full_name"} if app.full_name != old_full_name else frozenset()
         )

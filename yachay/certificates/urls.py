@@ -15,6 +15,15 @@ urlpatterns = [
         views.my_certificate_file,
         name="my_file",
     ),
+    path("personal/certificados/", views.staff_home, name="staff_home"),
+    path(
+        "personal/certificados/emitir/<str:kind>/<int:pk>/", views.staff_issue, name="staff_issue"
+    ),
+    path(
+        "personal/certificados/aprendiz/<int:user_id>/",
+        views.staff_learner,
+        name="staff_learner",
+    ),
     re_path(
         r"^certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",
         views.staff_certificate_file,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from yachay.accounts.models import Role, User
 from yachay.certificates import pdf
@@ -271,4 +273,33 @@ def learner_certificates(user: User, learner_id: int) -> list[Certificate]:
             "user", "revoked_by", "replaces", "enrollment__cohort", "enrollment__application"
         )
         .order_by("-issued_at", "-pk")
+    )
+
+
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+def linkedin_add_url(certificate: Certificate) -> str:
+    """LinkedIn's "add to profile" link for a certificate, filled in: the certification's
+    name, the issuing organisations, the month it was issued, the verification page and
+    the code."""
+    from yachay.certificates.services import verification_url
+
+    issuers = certificate_issuers(certificate)
+    organisation = ", ".join(i.name for i in issuers) or certificate.track.program.name
+    issued = timezone.localtime(certificate.issued_at)
+    return (
+        LINKEDIN_ADD
+        + "?"
+        + urlencode(
+            {
+                "startTask": "CERTIFICATION_NAME",
+                "name": certificate.track.name,
+                "organizationName": organisation,
+                "issueYear": issued.year,
+                "issueMonth": issued.month,
+                "certUrl": verification_url(certificate.code),
+                "certId": certificate.code,
+            }
+        )
     )

@@ -11,7 +11,7 @@ urlpatterns = [
     path("credenciales/estado/<slug:slug>", views.status_list, name="status_list"),
     path("mi-aprendizaje/certificados/", views.my_certificates, name="mine"),
     re_path(
-        r"^mi-aprendizaje/certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",
+        r"^mi-aprendizaje/certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json|png)$",
         views.my_certificate_file,
         name="my_file",
     ),
@@ -25,7 +25,7 @@ urlpatterns = [
         name="staff_learner",
     ),
     re_path(
-        r"^certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json)$",
+        r"^certificados/(?P<code>[0-9A-Za-z-]{1,40})\.(?P<kind>pdf|json|png)$",
         views.staff_certificate_file,
         name="staff_file",
     ),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from yachay.accounts.models import User
 from yachay.certificates import services
+from yachay.certificates.baking import baked_badge
 from yachay.certificates.forms import CertificateActionForm, IssueConfirmForm
 from yachay.certificates.issuer import site_did_document
 from yachay.certificates.models import Certificate, StatusList, normalise_code
@@ -32,6 +33,7 @@ from yachay.certificates.selectors import (
     issue_review,
     issue_scope,
     learner_certificates,
+    linkedin_add_url,
     may_view_certificates,
     own_certificate,
 )
@@ -99,14 +101,33 @@ def _json_response(certificate: Certificate) -> HttpResponse:
     return response
 
 
+def _png_response(certificate: Certificate) -> HttpResponse:
+    """The badge image with the signed credential baked in (Open Badges 3.0 baking)."""
+    credential = json.dumps(certificate.credential, ensure_ascii=False)
+    response = HttpResponse(baked_badge(credential), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="insignia-{certificate.code}.png"'
+    no_store(response)  # a personal document: no browser or proxy keeps it
+    return response
+
+
+def _file_response(certificate: Certificate, kind: str) -> HttpResponse:
+    if kind == "json":
+        return _json_response(certificate)
+    if kind == "png":
+        return _png_response(certificate)
+    return _pdf_response(certificate, get_language() or "es")
+
+
 @require_safe
 @login_required(login_url=LOGIN)
 def my_certificates(request: HttpRequest) -> HttpResponse:
-    """The learner's certificates, each with its PDF, its credential and its public page."""
+    """The learner's certificates, each with its PDF, its credential (JSON and baked badge),
+    its public page and, while valid, a link to add it to a LinkedIn profile."""
+    certificates = certificates_of(int(request.user.pk or 0))
     return TemplateResponse(
         request,
         "certificates/mine.html",
-        {"certificates": certificates_of(int(request.user.pk or 0))},
+        {"certificates": [(c, None if c.revoked else linkedin_add_url(c)) for c in certificates]},
     )
 
 
@@ -117,9 +138,7 @@ def my_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpRespo
     certificate = own_certificate(request.user, code)  # type: ignore[arg-type]
     if certificate is None:
         raise Http404
-    if kind == "json":
-        return _json_response(certificate)
-    return _pdf_response(certificate, get_language() or "es")
+    return _file_response(certificate, kind)
 
 
 @require_safe
@@ -133,9 +152,7 @@ def staff_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpRe
     )
     if certificate is None:
         raise Http404
-    if kind == "json":
-        return _json_response(certificate)
-    return _pdf_response(certificate, get_language() or "es")
+    return _file_response(certificate, kind)
 
 
 @require_safe

@@ -159,7 +159,12 @@ def test_an_admin_revokes_from_the_learners_page_and_a_coordinator_cannot(
     issued: Certificate, users: Any
 ) -> None:
     url = f"{HOME}aprendiz/{issued.user_id}/"
-    form = {"code": issued.code, "action": "revoke", "reason": "Matrícula anulada", "confirmed": "on"}
+    form = {
+        "code": issued.code,
+        "action": "revoke",
+        "reason": "Matrícula anulada",
+        "confirmed": "on",
+    }
     coordinator = signed_in(users["coordinator"])  # the learner is from Cusco: theirs
     body = coordinator.get(url).content.decode()
     assert issued.code in body and "Re-issue" not in body

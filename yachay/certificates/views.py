@@ -43,6 +43,7 @@ from yachay.core.caching import no_store, personal_data
 from yachay.core.http import ratelimit
 
 _SAFE = ("GET", "HEAD")
+MAX_ID = 2**63 - 1
 LOGIN = "/entrar/"  # learners sign in by an emailed link
 STAFF_LOGIN = "accounts:staff_login"
 
@@ -255,6 +256,8 @@ def staff_learner(request: HttpRequest, user_id: int) -> HttpResponse:
     re-issue one (a new certificate, the old one revoked) or revoke one, with a reason,
     after a confirmation page."""
     user = _viewer(request)
+    if user_id > MAX_ID:  # more than a database id holds: no such learner
+        raise Http404
     certificates = learner_certificates(user, user_id)
     if not certificates:
         raise Http404

@@ -187,3 +187,43 @@ def test_the_search_finds_by_code_typed_loosely_and_by_name(
     for junk in ("<script>", "x" * 5000, "' OR 1=1 --"):
         page = client.get(HOME, {"q": junk})
         assert page.status_code == 200 and "No certificate matches." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "emitir/cohorte/99999999999999999999999999/",
+        "emitir/convocatoria/99999999999999999999999999/",
+        "aprendiz/99999999999999999999999999/",
+        "emitir/%00/1/",
+    ],
+)
+def test_junk_in_the_address_is_not_found_never_an_error(
+    cohort_done: Learning, users: Any, path: str
+) -> None:
+    assert signed_in(users["admin"]).get(HOME + path).status_code in (400, 404)
+
+
+def test_a_completion_undone_before_the_task_issues_nothing_and_after_keeps_the_certificate(
+    issued: Certificate, users: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from yachay.certificates.tasks import issue_certificate
+
+    # Another enrollment completed, then dropped before its task ran: nothing issued.
+    other = Enrollment.objects.exclude(pk=issued.enrollment_id).first()
+    assert other is not None
+    Enrollment.objects.filter(pk=other.pk).update(status="dropped")
+    assert issue_certificate.call(enrollment_id=other.pk) is None
+    # The certified enrollment dropped afterwards: the certificate stays valid (it was
+    # earned); the staff page says so, and an admin may revoke it there.
+    Enrollment.objects.filter(pk=issued.enrollment_id).update(status="dropped")
+    assert issue_certificate.call(enrollment_id=issued.enrollment_id) is None
+    issued.refresh_from_db()
+    assert not issued.revoked and Certificate.objects.count() == 1
+    client = signed_in(users["admin"])
+    body = client.get(f"{HOME}aprendiz/{issued.user_id}/").content.decode()
+    assert "no longer completed" in body and "Revoke" in body
+    cohort = issued.enrollment.cohort
+    assert cohort is not None
+    body = client.get(issue_url("cohorte", cohort.pk)).content.decode()
+    assert "Nobody is waiting for a certificate here." in body

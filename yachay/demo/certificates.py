@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yachay.accounts.models import User
+from yachay.certificates.issuer import site_did_document
 from yachay.certificates.models import Certificate, Issuer, StatusList
 from yachay.certificates.services import (
     CertificateError,
@@ -38,6 +39,7 @@ REVOKED_REASON = "Emitido por error: la evaluación final no estaba registrada (
 CREDENTIAL_FILE = "demo-credential.json"
 REVOKED_FILE = "demo-credential-revoked.json"
 STATUS_FILE = "demo-status-list.json"
+DID_FILE = "demo-did.json"
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,13 @@ class DemoFiles:
     credential: Path
     revoked_credential: Path | None
     status_list: Path
+    did: Path
 
 
 def demo_credential_files(program: Program) -> DemoFiles | None:
-    """Write, under VAR_DIR, a valid demo credential, the revoked one and the status list
-    they point to (signed now), to try `manage.py credential_verify` on. None when the
+    """Write, under VAR_DIR, a valid demo credential, the revoked one, the status list they
+    point to (signed now) and the issuer's DID document, to try `manage.py
+    credential_verify` on, offline and whatever the settings of the shell. None when the
     demo holds no certificate."""
     certificates = Certificate.objects.filter(
         enrollment__application__call__program=program
@@ -130,4 +134,5 @@ def demo_credential_files(program: Program) -> DemoFiles | None:
         credential=write(CREDENTIAL_FILE, valid.credential),
         revoked_credential=write(REVOKED_FILE, revoked.credential) if revoked else None,
         status_list=write(STATUS_FILE, signed_status_list(status_list)),
+        did=write(DID_FILE, site_did_document()),
     )

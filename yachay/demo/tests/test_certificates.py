@@ -56,7 +56,7 @@ def test_the_demo_holds_certificates_one_revoked_and_says_how_to_verify_them(
     text = out.getvalue()
     valid_url = re.search(r"Verify a certificate: http://testserver(/verificar/\S+/)", text)
     revoked_url = re.search(r"A revoked one: +http://testserver(/verificar/\S+/)", text)
-    command = re.search(r"credential_verify (\S+) --status-list (\S+)\n", text)
+    command = re.search(r"credential_verify (\S+) --status-list (\S+) --did (\S+)\n", text)
     assert valid_url and revoked_url and command, text
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.get(valid_url.group(1)).status_code == 200
@@ -64,7 +64,10 @@ def test_the_demo_holds_certificates_one_revoked_and_says_how_to_verify_them(
     assert "revoked" in client.get(revoked_url.group(1)).content.decode().lower()
     credential, status_list = Path(command.group(1)), Path(command.group(2))
     assert credential.parent == var_dir and status_list.parent == var_dir
-    call_command("credential_verify", str(credential), "--status-list", str(status_list))
+    did = command.group(3)
+    call_command(
+        "credential_verify", str(credential), "--status-list", str(status_list), "--did", did
+    )
     assert "Valid" in capsys.readouterr().out
     with pytest.raises(CommandError):
         call_command(
@@ -72,6 +75,8 @@ def test_the_demo_holds_certificates_one_revoked_and_says_how_to_verify_them(
             str(var_dir / "demo-credential-revoked.json"),
             "--status-list",
             str(status_list),
+            "--did",
+            did,
         )
     assert "revoked" in capsys.readouterr().err.lower()
     # The holder signs in with the printed link and finds the certificate.

@@ -105,12 +105,12 @@ class Command(BaseCommand):
             w(
                 f"  Verify a credential offline:\n"
                 f"    python manage.py credential_verify {files.credential} "
-                f"--status-list {files.status_list}"
+                f"--status-list {files.status_list} --did {files.did}"
             )
             if files.revoked_credential is not None:
                 w(
                     f"    python manage.py credential_verify {files.revoked_credential} "
-                    f"--status-list {files.status_list}   (says revoked)"
+                    f"--status-list {files.status_list} --did {files.did}   (says revoked)"
                 )
         key = data.get("api_key") or {}
         raw = key.get("key", "")

@@ -34,6 +34,7 @@ from yachay.core.services import audit_record
 from yachay.programs.models import Program
 
 HOLDERS = 4  # learners of the first demo cohort who completed and hold a certificate
+WAITING = 1  # and one more who completed, whose certificate a program admin issues by hand
 ISSUERS = ("Ministerio de la Producción", "Programa Nacional Yachay")
 REVOKED_REASON = "Emitido por error: la evaluación final no estaba registrada (demo)."
 CREDENTIAL_FILE = "demo-credential.json"
@@ -53,16 +54,18 @@ def demo_certificates_load(
     *, program: Program, learners: list[User], actor: Actor = SYSTEM,
     now: dt.datetime | None = None,
 ) -> DemoCertificates:  # fmt: skip
-    """Complete the enrollments of the first ``HOLDERS`` of ``learners`` after the first
-    (that one is the demo's learner who is in class now) and issue their certificates; the
-    last one is revoked. The program gets its issuing organisations."""
+    """Complete the enrollments of ``HOLDERS + WAITING`` of ``learners`` after the first
+    (that one is the demo's learner who is in class now) and issue the certificates of the
+    first ``HOLDERS``, the last of them revoked; the ``WAITING`` ones are for a program admin
+    to issue from the staff page (/personal/certificados/). The program gets its issuing
+    organisations."""
     now = now or timezone.now()
     for order, name in enumerate(ISSUERS):
         issuer, _created = Issuer.objects.get_or_create(name=name, defaults={"order": order})
         issuer.programs.add(program)
     enrollments = list(
         Enrollment.objects.filter(
-            user__in=learners[1 : 1 + HOLDERS], application__call__program=program
+            user__in=learners[1 : 1 + HOLDERS + WAITING], application__call__program=program
         )
         .select_related("application__call", "cohort__track", "user")
         .order_by("pk")
@@ -79,7 +82,7 @@ def demo_certificates_load(
                 changes={"status": [before, enrollment.status], "demo": True},
             )  # fmt: skip
     try:
-        issued = [certificate_issue(enrollment=e, actor=actor) for e in enrollments]
+        issued = [certificate_issue(enrollment=e, actor=actor) for e in enrollments[:HOLDERS]]
     except CertificateError as e:
         return DemoCertificates([], None, skipped=str(e))
     revoked = None

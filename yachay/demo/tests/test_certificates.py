@@ -15,7 +15,7 @@ from django.test import Client
 
 from yachay.certificates.models import Certificate
 from yachay.cohorts.models import Enrollment
-from yachay.demo.certificates import HOLDERS, REVOKED_REASON
+from yachay.demo.certificates import HOLDERS, REVOKED_REASON, WAITING
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,8 @@ def test_the_demo_holds_certificates_one_revoked_and_says_how_to_verify_them(
     certificates = Certificate.objects.select_related("enrollment")
     assert certificates.count() == HOLDERS
     assert all(c.enrollment.status == Enrollment.Status.COMPLETED for c in certificates)
+    waiting = Enrollment.objects.filter(status="completed", certificates__isnull=True)
+    assert waiting.count() == WAITING  # for an admin to issue from the staff page
     revoked = certificates.get(revoked_at__isnull=False)
     assert revoked.revocation_reason == REVOKED_REASON
     assert set(certificates.values_list("full_name", flat=True)) == {

@@ -11,11 +11,10 @@ from django.views.decorators.http import require_safe
 
 from yachay.certificates.issuer import site_did_document
 from yachay.certificates.models import Certificate, StatusList, normalise_code
-from yachay.certificates.pdf import render_certificate
+from yachay.certificates.pdfstore import pdf_read
 from yachay.certificates.selectors import (
     certificate_by_code,
     certificate_issuers,
-    certificate_pdf_data,
     certificates_of,
     certificates_visible,
     own_certificate,
@@ -66,7 +65,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _pdf_response(certificate: Certificate, language: str) -> HttpResponse:
-    body = render_certificate(certificate_pdf_data(certificate, language))
+    body = pdf_read(certificate, language)  # kept when issued; rendered if missing
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificado-{certificate.code}.pdf"'
     no_store(response)  # a personal document: no browser or proxy keeps it

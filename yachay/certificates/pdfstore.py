@@ -10,15 +10,19 @@ rendered on demand.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 
 from yachay.certificates.models import Certificate, normalise_code
-from yachay.certificates.pdf import render_certificate
-from yachay.certificates.selectors import certificate_pdf_data
+from yachay.certificates.pdf import CertificateData, CertificateRenderError, render_certificate
+from yachay.certificates.selectors import certificate_pdf_data, certificate_pdf_data_for
+
+logger = logging.getLogger(__name__)
 
 STORED_LANGUAGE = "es"
 
@@ -48,6 +52,27 @@ def pdf_write(certificate: Certificate, body: bytes | None = None) -> bytes:
         Path(tmp).unlink(missing_ok=True)
         raise
     return body
+
+
+def pdf_write_many(certificates: Iterable[Certificate]) -> int:
+    """Render and keep the PDFs of many certificates: the program's issuers (and logos) and
+    the track's courses are read once per track, not once per certificate. How many."""
+    per_track: dict[int, CertificateData] = {}
+    written = 0
+    for certificate in certificates:
+        base = per_track.get(certificate.track_id)
+        if base is None:
+            base = per_track[certificate.track_id] = certificate_pdf_data(
+                certificate, STORED_LANGUAGE
+            )
+        try:
+            body = render_certificate(certificate_pdf_data_for(certificate, base))
+        except (ValueError, CertificateRenderError) as error:  # the others are still kept
+            logger.error("Certificate %s: no PDF kept: %s", certificate.code, error)
+            continue
+        pdf_write(certificate, body)
+        written += 1
+    return written
 
 
 def pdf_read(certificate: Certificate, language: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from django.db.models import QuerySet
@@ -65,6 +66,24 @@ def _logo_bytes(issuer: Issuer) -> bytes | None:
         return None
     ok = 0 < len(data) <= pdf.LOGO_MAX_BYTES and pdf._logo_kind(data) is not None
     return data if ok else None
+
+
+def certificate_pdf_data_for(
+    certificate: Certificate, same_track: pdf.CertificateData
+) -> pdf.CertificateData:
+    """What the PDF prints for ``certificate``, from the data of another certificate of the
+    same track (issuers, courses, language): only the learner's parts change."""
+    from yachay.certificates.services import verification_url
+
+    hours = certificate.hours
+    return replace(
+        same_track,
+        learner_name=certificate.full_name,
+        hours=int(hours) if hours == int(hours) else hours,
+        completion_date=certificate.completion_date,
+        verification_code=certificate.code,
+        verification_url=verification_url(certificate.code),
+    )
 
 
 def certificate_pdf_data(certificate: Certificate, language: str) -> pdf.CertificateData:

@@ -19,7 +19,11 @@ from yachay.certificates.selectors import (
     certificates_visible,
     own_certificate,
 )
-from yachay.certificates.services import CertificateError, signed_status_list
+from yachay.certificates.services import (
+    CertificateError,
+    status_list_etag,
+    status_list_served,
+)
 from yachay.core.caching import no_store
 from yachay.core.http import ratelimit
 
@@ -124,14 +128,19 @@ def staff_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpRe
 @require_safe
 @cache_control(public=True, max_age=300)
 def status_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """The signed Bitstring Status List credential verifiers check revocation against."""
+    """The signed Bitstring Status List credential verifiers check revocation against: signed
+    once per revision (services.status_list_served), with an ETag (a 304 when unchanged)."""
     listed = StatusList.objects.filter(slug=slug).first()
     if listed is None:
         raise Http404
     try:
-        document = signed_status_list(listed)
+        etag = status_list_etag(listed)
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            response = HttpResponse(status=304)
+        else:
+            response = JsonResponse(status_list_served(listed))
     except CertificateError:
         return HttpResponse(status=503)
-    response = JsonResponse(document)
+    response["ETag"] = etag
     response["Access-Control-Allow-Origin"] = "*"
     return response

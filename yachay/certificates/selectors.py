@@ -27,6 +27,15 @@ def certificate_issuers(certificate: Certificate) -> list[Issuer]:
     return list(Issuer.objects.filter(programs=certificate.track.program_id))
 
 
+def certificate_verdict(text: str) -> tuple[Certificate | None, list[Issuer]]:
+    """What the verification page shows for a typed code: the certificate and its issuers.
+    Known, unknown or junk, it is the same two queries (the issuers of program 0, which does
+    not exist, for an unknown code), so that the answer's time does not tell them apart."""
+    certificate = certificate_by_code(text)
+    program_id = certificate.track.program_id if certificate is not None else 0
+    return certificate, list(Issuer.objects.filter(programs=program_id))
+
+
 def certificates_of(user_id: int) -> list[Certificate]:
     return list(
         Certificate.objects.filter(user_id=user_id)

@@ -13,8 +13,7 @@ from yachay.certificates.issuer import site_did_document
 from yachay.certificates.models import Certificate, StatusList, normalise_code
 from yachay.certificates.pdfstore import pdf_read
 from yachay.certificates.selectors import (
-    certificate_by_code,
-    certificate_issuers,
+    certificate_verdict,
     certificates_of,
     certificates_visible,
     own_certificate,
@@ -43,12 +42,13 @@ def did_json(request: HttpRequest) -> JsonResponse:
 
 def _verdict(request: HttpRequest, typed: str | None) -> HttpResponse:
     asked = typed is not None and typed.strip() != ""
-    certificate = certificate_by_code(typed or "") if asked else None
+    certificate, issuers = certificate_verdict(typed or "") if asked else (None, [])
     context = {
         "asked": asked,
-        "typed": (typed or "")[:40],
+        # Echoed in the form as typed, but never control characters (NUL, escapes).
+        "typed": "".join(c for c in (typed or "")[:40] if c.isprintable()),
         "certificate": certificate,
-        "issuers": certificate_issuers(certificate) if certificate else [],
+        "issuers": issuers,
     }
     status = 404 if asked and certificate is None else 200
     return TemplateResponse(request, "certificates/verify.html", context, status=status)

@@ -231,8 +231,11 @@ def certificates_issue_many(*, enrollment_ids: Iterable[int], actor: Actor) -> l
             .select_related("application__call", "cohort__track__program", "user")
             .order_by("pk")
         )
-        tracked = [(e, enrollment_track(e)) for e in enrollments]
-        tracked = [(e, t) for e, t in tracked if t is not None]
+        tracked: list[tuple[Enrollment, Track]] = []
+        for enrollment in enrollments:
+            track = enrollment_track(enrollment)
+            if track is not None:  # no track: nothing to certify (certificate_issue says so)
+                tracked.append((enrollment, track))
         held = set(
             Certificate.objects.filter(
                 user__in=[e.user_id for e, _t in tracked], revoked_at__isnull=True

@@ -23,7 +23,7 @@ from yachay.certificates.tests.issuing import DID, LIST_URL, Issuer, sample_data
 
 # Every kind of text a name, a description or a URL may hold.
 TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=40
 ) | st.sampled_from(
     [
         "Ñahui Quispe-Mamani",

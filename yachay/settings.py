@@ -447,6 +447,12 @@ YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")
 MEDIA_ROOT = Path(os.environ.get("YACHAY_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 
+# Certificate PDFs rendered when issued (Spanish, the one the learner downloads): files named by
+# verification code, outside MEDIA_ROOT (never served as static files); about 40 KB each.
+YACHAY_CERTIFICATE_PDF_DIR = Path(
+    os.environ.get("YACHAY_CERTIFICATE_PDF_DIR", str(VAR_DIR / "certificates"))
+)
+
 # Ed25519 keys that sign the Open Badges credentials (docs/certificates.md): PEM files in this
 # directory, never in the database or in git; the newest signs, all are published in did.json.
 YACHAY_SIGNING_KEYS_DIR = Path(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from pyld import jsonld as pyld_jsonld
 
-from yachay.certificates import statuslist
+from yachay.certificates import fastcanon, statuslist
 from yachay.certificates.jsonld import (
     OB_V3,
     VC_V2,
@@ -182,14 +182,25 @@ def build_status_list(
 
 
 def _hash_data(
-    document: Mapping[str, Any], proof: Mapping[str, Any], loader: Loader | None
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    loader: Loader | None,
+    *,
+    fast: bool = False,
 ) -> tuple[bytes, str]:
     """The bytes the Ed25519 key signs: SHA-256(proof config) + SHA-256(document), both over
-    their RDFC-1.0 canonical N-Quads; and the document's N-Quads (for ``dropped_values``)."""
+    their RDFC-1.0 canonical N-Quads; and the document's N-Quads (for ``dropped_values``).
+
+    ``fast``: canonicalise through the cached skeletons of ``fastcanon`` (the same N-Quads,
+    ~15x quicker for documents of a shape already seen); signing uses it, verifying does not
+    (it stays on plain pyld, the reference)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = unsecured["@context"]
-    nquads = canonize(unsecured, loader)
+    if fast and loader is None:
+        nquads = fastcanon.canonize_fast(unsecured)
+    else:
+        nquads = canonize(unsecured, loader)
     document_hash = hashlib.sha256(nquads.encode("utf-8")).digest()
     return _config_hash(json.dumps(config, sort_keys=True), loader) + document_hash, nquads
 
@@ -228,7 +239,7 @@ def sign(
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(document, proof, loader)[0])
+    signature = private_key.sign(_hash_data(document, proof, loader, fast=True)[0])
     proof["proofValue"] = "z" + b58encode(signature)
     return {**{k: v for k, v in document.items() if k != "proof"}, "proof": proof}
 

@@ -85,6 +85,9 @@ class StatusList(models.Model):
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
     size = models.PositiveIntegerField(_("size"), default=STATUS_LIST_SIZE)
     next_index = models.PositiveIntegerField(_("next index"), default=0)
+    # Bumped whenever a bit of this list changes (certificate_revoke): the signed list is
+    # cached under it, and it is the list's ETag.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("status list")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +30,15 @@ def certificate_by_code(text: str) -> Certificate | None:
 
 def certificate_issuers(certificate: Certificate) -> list[Issuer]:
     return list(Issuer.objects.filter(programs=certificate.track.program_id))
+
+
+def certificate_verdict(text: str) -> tuple[Certificate | None, list[Issuer]]:
+    """What the verification page shows for a typed code: the certificate and its issuers.
+    Known, unknown or junk, it is the same two queries (the issuers of program 0, which does
+    not exist, for an unknown code), so that the answer's time does not tell them apart."""
+    certificate = certificate_by_code(text)
+    program_id = certificate.track.program_id if certificate is not None else 0
+    return certificate, list(Issuer.objects.filter(programs=program_id))
 
 
 def certificates_of(user_id: int) -> list[Certificate]:
@@ -71,6 +80,24 @@ def _logo_bytes(issuer: Issuer) -> bytes | None:
         return None
     ok = 0 < len(data) <= pdf.LOGO_MAX_BYTES and pdf._logo_kind(data) is not None
     return data if ok else None
+
+
+def certificate_pdf_data_for(
+    certificate: Certificate, same_track: pdf.CertificateData
+) -> pdf.CertificateData:
+    """What the PDF prints for ``certificate``, from the data of another certificate of the
+    same track (issuers, courses, language): only the learner's parts change."""
+    from yachay.certificates.services import verification_url
+
+    hours = certificate.hours
+    return replace(
+        same_track,
+        learner_name=certificate.full_name,
+        hours=int(hours) if hours == int(hours) else hours,
+        completion_date=certificate.completion_date,
+        verification_code=certificate.code,
+        verification_url=verification_url(certificate.code),
+    )
 
 
 def certificate_pdf_data(certificate: Certificate, language: str) -> pdf.CertificateData:

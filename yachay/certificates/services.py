@@ -6,12 +6,14 @@ Every write takes keyword-only arguments, runs in one transaction and is audited
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,10 +21,11 @@ from yachay.certificates import credential as vc
 from yachay.certificates import statuslist
 from yachay.certificates.issuer import NoSigningKey, current_key, issuer_did
 from yachay.certificates.keys import SigningKey, create_key
-from yachay.certificates.models import Certificate, StatusList
+from yachay.certificates.models import Certificate, Issuer, StatusList
 from yachay.cohorts.models import Enrollment
 from yachay.core.actors import Actor
-from yachay.core.services import audit_record
+from yachay.core.models import AuditEvent
+from yachay.core.services import audit_event, audit_record
 from yachay.core.validators import has_control_chars
 from yachay.learning.models import Completion
 from yachay.learning.selectors import enrollment_track
@@ -98,9 +101,12 @@ def build_signed_credential(
     status_index: int,
     learner_id: int,
     key: SigningKey,
+    issuers: list[Issuer] | None = None,
 ) -> dict[str, object]:
+    """``issuers``: the program's issuing organisations, when the caller has them already."""
     program = track.program
-    issuers = list(program.issuers.all())
+    if issuers is None:
+        issuers = list(program.issuers.all())
     did = issuer_did()
     salt = secrets.token_hex(8)
     data = vc.CredentialData(
@@ -157,7 +163,7 @@ def _new_certificate(
         enrollment=enrollment,
         user=enrollment.user,
         track=track,
-        full_name=enrollment.application.full_name[:120],
+        full_name=enrollment.application.full_name[:120].strip(),  # no space left by the cut
         hours=_hours(enrollment),
         completion_date=completion_date,
         issued_at=issued_at,
@@ -228,6 +234,111 @@ def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
     return certificate
 
 
+def _take_indexes(count: int) -> list[tuple[StatusList, int]]:
+    """``count`` free positions, in as few status lists as fit them (locked till commit)."""
+    taken: list[tuple[StatusList, int]] = []
+    while len(taken) < count:
+        status_list, first = _take_index()
+        more = min(count - len(taken) - 1, status_list.size - status_list.next_index)
+        if more > 0:
+            status_list.next_index += more
+            status_list.save(update_fields=["next_index"])
+        taken += [(status_list, index) for index in range(first, first + 1 + more)]
+    return taken
+
+
+def certificates_issue_many(*, enrollment_ids: Iterable[int], actor: Actor) -> list[Certificate]:
+    """Issue the certificates of many enrollments at once (a cohort, a call, a backlog): the
+    rules of :func:`certificate_issue` — only completed enrollments, once per enrollment and
+    per learner and track — in one transaction and a handful of queries for the lot. The
+    certificates issued now; enrollments that hold one, or are not completed, are skipped."""
+    ids = sorted(set(enrollment_ids))
+    if not ids:
+        return []
+    key = signing_key()
+    did_key = key.name
+    with transaction.atomic():
+        # Locked in one order (by id), so that two batches that overlap cannot deadlock.
+        enrollments = list(
+            Enrollment.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, status=Enrollment.Status.COMPLETED, certificates__isnull=True)
+            .select_related("application__call", "cohort__track__program", "user")
+            .order_by("pk")
+        )
+        tracked: list[tuple[Enrollment, Track]] = []
+        for enrollment in enrollments:
+            track = enrollment_track(enrollment)
+            if track is not None:  # no track: nothing to certify (certificate_issue says so)
+                tracked.append((enrollment, track))
+        held = set(
+            Certificate.objects.filter(
+                user__in=[e.user_id for e, _t in tracked], revoked_at__isnull=True
+            ).values_list("user_id", "track_id")
+        )
+        todo: list[tuple[Enrollment, Track]] = []
+        for enrollment, track in tracked:
+            if (enrollment.user_id, track.pk) not in held:
+                held.add((enrollment.user_id, track.pk))  # twice in one batch: once
+                todo.append((enrollment, track))
+        if not todo:
+            return []
+        issuers: dict[int, list[Issuer]] = {}
+        for issuer in Issuer.objects.filter(
+            programs__in={t.program_id for _e, t in todo}
+        ).prefetch_related("programs"):
+            for program in issuer.programs.all():
+                issuers.setdefault(program.pk, []).append(issuer)
+        for found in issuers.values():
+            found.sort(key=lambda i: (i.order, i.name))
+        issued_at = timezone.now().replace(microsecond=0)
+        positions = _take_indexes(len(todo))
+        certificates = []
+        for (enrollment, track), (status_list, index) in zip(todo, positions, strict=True):
+            certificate = Certificate(
+                enrollment=enrollment,
+                user=enrollment.user,
+                track=track,
+                full_name=enrollment.application.full_name[
+                    :120
+                ].strip(),  # no space left by the cut
+                hours=_hours(enrollment),
+                completion_date=_completion_date(enrollment),
+                issued_at=issued_at,
+                status_list=status_list,
+                status_index=index,
+            )
+            certificate.credential = build_signed_credential(
+                code=certificate.code,
+                track=track,
+                hours=certificate.hours,
+                issued_at=issued_at,
+                status_list=status_list,
+                status_index=index,
+                learner_id=enrollment.user_id,
+                key=key,
+                issuers=issuers.get(track.program_id, []),
+            )
+            certificates.append(certificate)
+        try:
+            with transaction.atomic():
+                Certificate.objects.bulk_create(certificates)
+        except IntegrityError:
+            # A verification code drawn twice (50 random bits): rare enough to go one by one.
+            return [
+                certificate_issue(enrollment=enrollment, actor=actor) for enrollment, _t in todo
+            ]
+        AuditEvent.objects.bulk_create(
+            audit_event(
+                actor=actor,
+                action="certificate.issue",
+                obj=c,
+                changes={"code": c.code, "enrollment": c.enrollment_id, "key": did_key},
+            )
+            for c in certificates
+        )
+    return certificates
+
+
 def certificate_reissue(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
     """Replace a valid certificate by a new one (a rectified name, new issuers or template):
     the old one is revoked with ``reason``, the new one carries the learner's name as it is
@@ -243,10 +354,7 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor: Actor) 
                 _("The certificate %(code)s is revoked: it cannot be re-issued.")
                 % {"code": old.code}
             )
-        old.revoked_at = timezone.now()
-        old.revocation_reason = reason
-        old.revoked_by = actor.user if actor.user and actor.user.pk else None
-        old.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+        _mark_revoked(old, reason=reason, actor=actor)
         enrollment = Enrollment.objects.select_related("application__call", "user").get(
             pk=old.enrollment_id
         )
@@ -271,7 +379,7 @@ def certificates_issue_for(*, scope: Model, enrollment_ids: list[int], actor: Ac
     whole cohort or call, after the review page): one audit row on the cohort or call with
     the count, the tasks queued after the commit. The task issues exactly once, so a
     double submit or an enrollment certified meanwhile costs nothing. Returns the count."""
-    from yachay.certificates.tasks import issue_certificate
+    from yachay.certificates.tasks import issue_certificates_enqueue
 
     ids = sorted(set(enrollment_ids))
     if not ids:
@@ -284,11 +392,7 @@ def certificates_issue_for(*, scope: Model, enrollment_ids: list[int], actor: Ac
             changes={"enrollments": len(ids)},
         )
 
-        def enqueue() -> None:
-            for pk in ids:
-                issue_certificate.enqueue(enrollment_id=pk)
-
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: issue_certificates_enqueue(ids))
     return len(ids)
 
 
@@ -302,7 +406,7 @@ def certificates_follow_rectified_name(*, application_id: int, actor: Actor) -> 
     for certificate in Certificate.objects.filter(
         enrollment__application_id=application_id, revoked_at__isnull=True
     ).select_related("enrollment__application"):
-        if certificate.full_name == certificate.enrollment.application.full_name[:120]:
+        if certificate.full_name == certificate.enrollment.application.full_name[:120].strip():
             continue
         try:
             reissued.append(
@@ -324,6 +428,16 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
+def _mark_revoked(certificate: Certificate, *, reason: str, actor: Actor) -> None:
+    """Turn the certificate's bit on (call it in a transaction holding its row lock)."""
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
+    certificate.revoked_by = actor.user if actor.user and actor.user.pk else None
+    certificate.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+    # The served list changes: a new revision, so that every process signs it afresh.
+    StatusList.objects.filter(pk=certificate.status_list_id).update(revision=F("revision") + 1)
+
+
 def certificate_revoke(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
     """Revoke a certificate with a reason (audited): its bit in the status list turns on,
     and the verification page says since when."""
@@ -334,10 +448,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor: Actor) -
             raise CertificateError(
                 _("The certificate %(code)s is already revoked.") % {"code": certificate.code}
             )
-        certificate.revoked_at = timezone.now()
-        certificate.revocation_reason = reason
-        certificate.revoked_by = actor.user if actor.user and actor.user.pk else None
-        certificate.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+        _mark_revoked(certificate, reason=reason, actor=actor)
         audit_record(
             actor=actor,
             action="certificate.revoke",
@@ -366,3 +477,24 @@ def signed_status_list(status_list: StatusList) -> dict[str, object]:
     return vc.sign(
         document, private_key=key.private, verification_method=key.method_id(issuer_did())
     )
+
+
+STATUS_LIST_CACHE_SECONDS = 24 * 3600
+
+
+def status_list_etag(status_list: StatusList) -> str:
+    """The served list's ETag: its revision (and the key that signs it, after a rotation)."""
+    return f'"{status_list.slug}-{status_list.revision}-{signing_key().name}"'
+
+
+def status_list_served(status_list: StatusList) -> dict[str, object]:
+    """The signed list as served: signed once per revision and kept in the cache, so that
+    verifiers asking again and again cost a cache read, not an RDF canonicalisation and a
+    signature. A revocation bumps the revision (in its transaction): the next request, in
+    any process, signs the new list."""
+    key = f"certificates:status-list:{status_list_etag(status_list)}"
+    document: dict[str, object] | None = cache.get(key)
+    if document is None:
+        document = signed_status_list(status_list)
+        cache.set(key, document, STATUS_LIST_CACHE_SECONDS)
+    return document

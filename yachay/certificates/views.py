@@ -20,12 +20,10 @@ from yachay.certificates.baking import baked_badge
 from yachay.certificates.forms import CertificateActionForm, IssueConfirmForm
 from yachay.certificates.issuer import site_did_document
 from yachay.certificates.models import Certificate, StatusList, normalise_code
-from yachay.certificates.pdf import render_certificate
+from yachay.certificates.pdfstore import pdf_read
 from yachay.certificates.selectors import (
     SEARCH_LIMIT,
-    certificate_by_code,
-    certificate_issuers,
-    certificate_pdf_data,
+    certificate_verdict,
     certificates_of,
     certificates_search,
     certificates_visible,
@@ -37,7 +35,11 @@ from yachay.certificates.selectors import (
     may_view_certificates,
     own_certificate,
 )
-from yachay.certificates.services import CertificateError, signed_status_list
+from yachay.certificates.services import (
+    CertificateError,
+    status_list_etag,
+    status_list_served,
+)
 from yachay.core.actors import Actor
 from yachay.core.caching import no_store, personal_data
 from yachay.core.http import ratelimit
@@ -59,12 +61,13 @@ def did_json(request: HttpRequest) -> JsonResponse:
 
 def _verdict(request: HttpRequest, typed: str | None) -> HttpResponse:
     asked = typed is not None and typed.strip() != ""
-    certificate = certificate_by_code(typed or "") if asked else None
+    certificate, issuers = certificate_verdict(typed or "") if asked else (None, [])
     context = {
         "asked": asked,
-        "typed": (typed or "")[:40],
+        # Echoed in the form as typed, but never control characters (NUL, escapes).
+        "typed": "".join(c for c in (typed or "")[:40] if c.isprintable()),
         "certificate": certificate,
-        "issuers": certificate_issuers(certificate) if certificate else [],
+        "issuers": issuers,
     }
     status = 404 if asked and certificate is None else 200
     return TemplateResponse(request, "certificates/verify.html", context, status=status)
@@ -85,7 +88,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _pdf_response(certificate: Certificate, language: str) -> HttpResponse:
-    body = render_certificate(certificate_pdf_data(certificate, language))
+    body = pdf_read(certificate, language)  # kept when issued; rendered if missing
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificado-{certificate.code}.pdf"'
     no_store(response)  # a personal document: no browser or proxy keeps it
@@ -159,15 +162,20 @@ def staff_certificate_file(request: HttpRequest, code: str, kind: str) -> HttpRe
 @require_safe
 @cache_control(public=True, max_age=300)
 def status_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """The signed Bitstring Status List credential verifiers check revocation against."""
+    """The signed Bitstring Status List credential verifiers check revocation against: signed
+    once per revision (services.status_list_served), with an ETag (a 304 when unchanged)."""
     listed = StatusList.objects.filter(slug=slug).first()
     if listed is None:
         raise Http404
     try:
-        document = signed_status_list(listed)
+        etag = status_list_etag(listed)
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            response = HttpResponse(status=304)
+        else:
+            response = JsonResponse(status_list_served(listed))
     except CertificateError:
         return HttpResponse(status=503)
-    response = JsonResponse(document)
+    response["ETag"] = etag
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -34,3 +34,14 @@ def issued(learning, signing_dir):
     Enrollment.objects.filter(pk=learning.enrollment.pk).update(status="completed")
     enrollment = Enrollment.objects.get(pk=learning.enrollment.pk)
     return certificate_issue(enrollment=enrollment, actor=SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def certificate_pdf_dir(settings, tmp_path):
+    """Each test keeps its certificates' PDFs in a folder of its own, and signs its status
+    lists afresh (another test's cached list was signed by another key)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.YACHAY_CERTIFICATE_PDF_DIR = tmp_path / "certificate-pdfs"
+    return settings.YACHAY_CERTIFICATE_PDF_DIR

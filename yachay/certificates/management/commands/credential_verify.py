@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,27 @@ def _read_json(path: Path, what: str) -> Any:
         ) from None
 
 
-def _fetch_json(url: str) -> Any:
+def _fetch_json(url: str) -> tuple[Any, str | None]:
+    """The JSON at ``url``, or None and why not (in words: the answer says what failed)."""
     if not url.startswith(("https://", "http://")):
-        return None
+        return None, _("its address is not an http(s) URL")
     try:
         request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http/https only)
-            return json.loads(response.read(MAX_BYTES).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
+            body = response.read(MAX_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        return None, _("the server answered HTTP %(status)s") % {"status": error.code}
+    except TimeoutError:
+        return None, _("no answer within 10 seconds")
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return None, _("it cannot be reached (%(reason)s)") % {"reason": reason}
+    if len(body) > MAX_BYTES:
+        return None, _("the answer is too large")
+    try:
+        return json.loads(body.decode("utf-8")), None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, _("the answer is not JSON")
 
 
 class Command(BaseCommand):
@@ -92,9 +105,14 @@ class Command(BaseCommand):
             entry = credential.get("credentialStatus")
             url = entry.get("statusListCredential") if isinstance(entry, dict) else None
             if isinstance(url, str):
-                fetched = _fetch_json(url)
+                fetched, why = _fetch_json(url)
                 if fetched is not None:
                     status_lists[url] = fetched
+                else:
+                    self.stderr.write(
+                        _("Could not fetch the status list %(url)s: %(why)s.")
+                        % {"url": url, "why": why}
+                    )
 
         result = verify_credential(
             credential,

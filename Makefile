@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 3
+# Web worker processes; empty: gunicorn.conf.py's default, 2 × cores + 1.
+WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
@@ -43,9 +44,8 @@ run: install
 		echo "The task worker stopped (exit $$?); starting it again in 2 s." >&2; sleep 2; \
 	done) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --logger-class yachay.core.logs.GunicornLogger \
-		--forwarded-allow-ips=127.0.0.1
+	# gunicorn.conf.py: threaded workers, keep-alive, backlog, timeouts (docs/operators.md).
+	$(if $(WORKERS),WEB_CONCURRENCY=$(WORKERS)) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).
 test: install

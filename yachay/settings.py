@@ -136,9 +136,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yachay.core.caching.NoStoreForPersonalData",  # signed-in answers: Cache-Control no-store
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's and Django's messages middleware, passed by for a partner's keyed API
+    # request (no person signed in): see core/lanes.py.
+    "yachay.core.lanes.OTPMiddleware",
     "yachay.accounts.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "yachay.core.lanes.MessageMiddleware",
     "yachay.core.input_guard.ControlCharacterMiddleware",  # no NUL in a path, query or form
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: a view that lost the database answers 503 "try again in a minute".

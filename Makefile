@@ -10,7 +10,7 @@ WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-peak bench-learning-profile bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -90,6 +90,16 @@ bench-checkin: install
 
 bench-learning: install
 	$(BIN)/python bench/learning_load.py $(BENCH_ARGS)
+
+## Issue #17's figures: 5,000 learners (the goal) and 10,000 (past capacity: served, shed, p95).
+bench-peak: install
+	$(BIN)/python bench/learning_load.py --learners 5000 --output bench/results/learning-5000.md $(BENCH_ARGS)
+	$(BIN)/python bench/learning_load.py --learners 10000 --output bench/results/learning-10000.md $(BENCH_ARGS)
+
+## CPU time and queries per learner page, this checkout against another (MAIN_SRC: e.g. `git archive main | tar -x -C /tmp/main-src`).
+MAIN_SRC ?= /tmp/main-src
+bench-learning-profile: install
+	$(BIN)/python bench/learning_profile.py --src $(MAIN_SRC) $(BENCH_ARGS)
 
 bench-promotion: install
 	$(BIN)/python bench/promotion_bench.py $(BENCH_ARGS)

@@ -30,7 +30,7 @@ def partner_api_request(request: HttpRequest) -> bool:
     )
 
 
-class OTPMiddleware(_OTPMiddleware):  # type: ignore[misc]
+class OTPMiddleware(_OTPMiddleware):
     """django-otp's middleware (``request.user.is_verified()``), for pages and sessions."""
 
     def __call__(self, request: HttpRequest) -> Any:

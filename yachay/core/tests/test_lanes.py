@@ -38,7 +38,8 @@ API = "/api/v1/calls/x/applications"
 def test_only_a_keyed_api_request_without_a_session_is_a_partners(
     path: str, headers: dict[str, str], cookies: dict[str, str], partner: bool
 ) -> None:
-    request = RequestFactory().post(path, **headers)
+    request = RequestFactory().post(path)
+    request.META.update(headers)
     request.COOKIES.update(cookies)
     assert partner_api_request(request) is partner
 

@@ -38,5 +38,8 @@ limit_request_fields = 100
 # The access log without secrets in it (sign-in links, offer tokens, check-in codes).
 logger_class = "yachay.core.logs.GunicornLogger"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# gunicorn's control socket (gunicornc) is not used; its default path is shared by every
+# gunicorn of the same user on the machine.
+control_socket_disable = True
 # X-Forwarded-For/-Proto are believed only from here (a proxy on the same machine).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

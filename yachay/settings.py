@@ -273,6 +273,10 @@ CACHES = {
 # server took it, before it is answered 503 "try again in a minute".
 YACHAY_OVERLOAD_ACTIVE = env_int("YACHAY_OVERLOAD_ACTIVE", 2)
 YACHAY_OVERLOAD_WAIT_MS = env_int("YACHAY_OVERLOAD_WAIT_MS", 500)
+# Requests of one process that may wait for a slot at once; the others are answered 503 at
+# once (keep it below gunicorn's threads minus YACHAY_OVERLOAD_ACTIVE: threads left free
+# answer the shed ones without delay).
+YACHAY_OVERLOAD_QUEUE = env_int("YACHAY_OVERLOAD_QUEUE", 8)
 # Behind a proxy that sets X-Request-Start (nginx: "t=${msec}"), count the wait from there.
 YACHAY_OVERLOAD_TRUST_REQUEST_START = env_bool("YACHAY_OVERLOAD_TRUST_REQUEST_START", False)
 

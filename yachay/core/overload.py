@@ -3,7 +3,8 @@
 Each web process lets at most ``YACHAY_OVERLOAD_ACTIVE`` requests into the application at
 once (a semaphore); a request that finds every slot taken waits for one, but only while its
 whole wait — in the server's queue since the worker accepted it, plus here — stays under
-``YACHAY_OVERLOAD_WAIT_MS``. Past that it is *shed*: answered at once with 503 and
+``YACHAY_OVERLOAD_WAIT_MS``, and while fewer than ``YACHAY_OVERLOAD_QUEUE`` others are
+waiting. Past either it is *shed*: answered at once with 503 and
 ``Retry-After`` ("estamos con mucha demanda, intenta en un minuto"; JSON under ``/api/``),
 before any session, user or database is touched, so a shed request costs a fraction of a
 millisecond and stores nothing (no view ran: a shed POST is not half-stored).
@@ -116,6 +117,8 @@ class OverloadMiddleware:
         active = settings.YACHAY_OVERLOAD_ACTIVE
         self.slots = threading.BoundedSemaphore(active) if active > 0 else None
         self.max_wait = settings.YACHAY_OVERLOAD_WAIT_MS / 1000.0
+        self.max_waiting = settings.YACHAY_OVERLOAD_QUEUE
+        self.waiting = 0  # requests of this process waiting for a slot now
         self.shed = 0  # since the last log line
         self._last_log = 0.0
         self._lock = threading.Lock()
@@ -140,7 +143,20 @@ class OverloadMiddleware:
         if self.slots.acquire(blocking=False):
             return True
         budget = self.max_wait - queued_for(request)
-        return budget > 0 and self.slots.acquire(timeout=budget)
+        if budget <= 0:
+            return False
+        # At most YACHAY_OVERLOAD_QUEUE wait at once: past that the line is long enough that
+        # a newcomer would not get a slot in time anyway, and waiting would hold a thread
+        # that must stay free to answer the others at once.
+        with self._lock:
+            if self.waiting >= self.max_waiting:
+                return False
+            self.waiting += 1
+        try:
+            return self.slots.acquire(timeout=budget)
+        finally:
+            with self._lock:
+                self.waiting -= 1
 
     def _count_shed(self) -> None:
         """Log how many were shed, at most once every few seconds per process: under

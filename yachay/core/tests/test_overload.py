@@ -25,9 +25,12 @@ def ok(request: HttpRequest) -> HttpResponse:
     return HttpResponse("served")
 
 
-def middleware(settings: Any, *, active: int = 1, wait_ms: int = 50, view: Any = ok) -> Any:
+def middleware(
+    settings: Any, *, active: int = 1, wait_ms: int = 50, queue: int = 8, view: Any = ok
+) -> Any:
     settings.YACHAY_OVERLOAD_ACTIVE = active
     settings.YACHAY_OVERLOAD_WAIT_MS = wait_ms
+    settings.YACHAY_OVERLOAD_QUEUE = queue
     return OverloadMiddleware(view)
 
 
@@ -121,6 +124,26 @@ def test_a_request_that_already_waited_in_the_servers_queue_is_shed_without_wait
     start = time.monotonic()
     assert mw(RequestFactory().get("/aprender/")).status_code == 503
     assert time.monotonic() - start < 5  # it did not wait its 60 s budget
+
+
+def test_when_the_line_is_full_a_newcomer_is_shed_at_once_without_waiting(
+    settings: Any,
+) -> None:
+    mw = middleware(settings, wait_ms=60_000, queue=2)
+    mw.slots.acquire(blocking=False)
+    mw.waiting = 2  # two others already wait for the slot
+    start = time.monotonic()
+    assert mw(RequestFactory().get("/aprender/")).status_code == 503
+    assert time.monotonic() - start < 5  # a blow-up guard: it did not wait its 60 s
+    assert mw.waiting == 2  # it never joined the line
+
+
+def test_the_line_is_counted_back_down_after_waiting(settings: Any) -> None:
+    mw = middleware(settings, wait_ms=20, queue=1)
+    mw.slots.acquire(blocking=False)
+    for _ in range(3):  # each waits its 20 ms alone, is shed, and leaves the line
+        assert mw(RequestFactory().get("/")).status_code == 503
+    assert mw.waiting == 0
 
 
 def test_a_request_that_waited_in_the_queue_is_still_served_when_a_slot_is_free(

@@ -572,7 +572,11 @@ async def run_phase(
                         run.shed_ms.append(latency)
 
     bound = horizon + 3 * args.timeout + 15  # bounded even if the server stalls
-    connector = aiohttp.TCPConnector(limit=0)  # every learner is a phone of their own
+    # Every learner is a phone of their own. An idle connection is kept 3 s, less than the
+    # server's keep-alive (5 s, gunicorn.conf.py), as a browser does not send a form on a
+    # connection the server is closing: reusing one after the server's timeout showed up as
+    # resets of POSTs that a browser would have retried on a new connection.
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=3)
     timeout = aiohttp.ClientTimeout(total=args.timeout)
     tasks: list[asyncio.Task[None]] = []
     try:

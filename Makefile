@@ -39,12 +39,13 @@ run: install
 	$(BIN)/python manage.py demo_credentials
 	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with
 	# it; it rides out a database restart, and if it dies anyway it is started again in 2 s.
+	# The web server: gunicorn.conf.py (threaded workers, keep-alive, backlog, timeouts, the
+	# overload limiter's threads; docs/operators.md).
 	(trap 'kill $$w 2>/dev/null; exit 0' TERM; while :; do \
 		$(BIN)/python manage.py worker & w=$$!; wait $$w; \
 		echo "The task worker stopped (exit $$?); starting it again in 2 s." >&2; sleep 2; \
 	done) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	# gunicorn.conf.py: threaded workers, keep-alive, backlog, timeouts (docs/operators.md).
 	$(if $(WORKERS),WEB_CONCURRENCY=$(WORKERS)) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).

@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 3
+# Web worker processes; empty: gunicorn.conf.py's default, 2 × cores + 1.
+WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -38,14 +39,14 @@ run: install
 	$(BIN)/python manage.py demo_credentials
 	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with
 	# it; it rides out a database restart, and if it dies anyway it is started again in 2 s.
+	# The web server: gunicorn.conf.py (threaded workers, keep-alive, backlog, timeouts, the
+	# overload limiter's threads; docs/operators.md).
 	(trap 'kill $$w 2>/dev/null; exit 0' TERM; while :; do \
 		$(BIN)/python manage.py worker & w=$$!; wait $$w; \
 		echo "The task worker stopped (exit $$?); starting it again in 2 s." >&2; sleep 2; \
 	done) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn yachay.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --logger-class yachay.core.logs.GunicornLogger \
-		--forwarded-allow-ips=127.0.0.1
+	$(if $(WORKERS),WEB_CONCURRENCY=$(WORKERS)) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 ## The whole suite on SQLite (browser tests are run by `make test-browser`).
 test: install
@@ -90,6 +91,16 @@ bench-checkin: install
 
 bench-learning: install
 	$(BIN)/python bench/learning_load.py $(BENCH_ARGS)
+
+## Issue #17's figures: 5,000 learners (the goal) and 10,000 (past capacity: served, shed, p95).
+bench-peak: install
+	$(BIN)/python bench/learning_load.py --learners 5000 --output bench/results/learning-5000.md $(BENCH_ARGS)
+	$(BIN)/python bench/learning_load.py --learners 10000 --output bench/results/learning-10000.md $(BENCH_ARGS)
+
+## CPU time and queries per learner page, this checkout against another (MAIN_SRC: e.g. `git archive main | tar -x -C /tmp/main-src`).
+MAIN_SRC ?= /tmp/main-src
+bench-learning-profile: install
+	$(BIN)/python bench/learning_profile.py --src $(MAIN_SRC) $(BENCH_ARGS)
 
 bench-promotion: install
 	$(BIN)/python bench/promotion_bench.py $(BENCH_ARGS)

@@ -596,18 +596,36 @@ def start_gunicorn(
 ) -> subprocess.Popen[bytes]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     log = (RESULTS_DIR / log_name).open("wb")
-    command = [
-        sys.executable, "-m", "gunicorn", "yachay.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--chdir", str(ROOT),
-        "--worker-class", args.worker_class,
-        "--workers", str(args.workers),
-        "--threads", str(args.threads),
-        "--backlog", "2048",
-        "--timeout", "60",
-        "--log-level", "warning",
-    ]  # fmt: skip
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    if args.worker_class == "repo":
+        # The configuration `make run` and docs/operators.md use (gunicorn.conf.py): threaded
+        # workers, keep-alive, the overload limiter and the PostgreSQL pool of the settings.
+        command = [
+            sys.executable, "-m", "gunicorn",
+            "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}",
+            "--chdir", str(ROOT),
+            "--workers", str(args.workers),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        if args.threads > 1:
+            command += ["--threads", str(args.threads)]
+        extra = {"GUNICORN_ACCESS_LOG": ""}
+    else:
+        # The server as the benches ran it before issue #17: sync (or plain gthread) workers,
+        # one persistent connection per worker, no limiter.
+        command = [
+            sys.executable, "-m", "gunicorn", "yachay.wsgi:application",
+            "--bind", f"127.0.0.1:{port}",
+            "--chdir", str(ROOT),
+            "--worker-class", args.worker_class,
+            "--workers", str(args.workers),
+            "--threads", str(args.threads),
+            "--backlog", "2048",
+            "--timeout", "60",
+            "--log-level", "warning",
+        ]  # fmt: skip
+        extra = {"YACHAY_OVERLOAD_ACTIVE": "0", "DB_POOL_MAX_SIZE": "0"}
+    full_env = {**os.environ, **env, **extra, "PYTHONPATH": str(ROOT)}
     # Its own session: a Ctrl-C in the terminal reaches us, and we stop it in order.
     return subprocess.Popen(command, env=full_env, stdout=log, stderr=log, start_new_session=True)
 
@@ -911,7 +929,13 @@ def add_server_args(p: argparse.ArgumentParser, *, db_name: str, output: Path) -
     """The options every gunicorn + PostgreSQL bench takes."""
     cores = os.cpu_count() or 2
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
-    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument(
+        "--worker-class",
+        default="repo",
+        choices=["repo", "sync", "gthread"],
+        help="repo (default): gunicorn.conf.py, as make run serves; sync/gthread: plain "
+        "gunicorn workers without the limiter and the pool (the server before issue #17)",
+    )
     p.add_argument("--workers", type=int, default=2 * cores + 1, help="default: 2 × cores + 1")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     p.add_argument(

@@ -146,9 +146,13 @@ ATTEMPT_RE = re.compile(r'name="_attempt" value="(\d+)"')
 FIELD_RE = re.compile(r'name="(q\.[^"]+)"(?: value="([^"]*)")?')
 
 
+SHED = "503"  # "estamos con mucha demanda, intenta en un minuto" (yachay/core/overload.py)
+
+
 def is_error(status: str) -> bool:
-    """No answer (timeout, reset, refused) or a server error."""
-    return status.startswith("5") or not status.isdigit()
+    """No answer (timeout, reset, refused) or a server error; a request shed past capacity
+    (503 with Retry-After) is counted apart, as :data:`SHED`."""
+    return (status.startswith("5") and status != SHED) or not status.isdigit()
 
 
 # --------------------------------------------------------------------------- the course
@@ -339,6 +343,22 @@ class Run(Result):
     phase: str = ""
     page: str = ""
     peak: int = 0
+    served_ms: list[float] = field(default_factory=list)  # latencies of the expected answers
+    shed_ms: list[float] = field(default_factory=list)  # latencies of the 503s
+
+    def served_pct(self, q: float) -> float:
+        return _percentile(self.served_ms, q)
+
+    def shed_pct(self, q: float) -> float:
+        return _percentile(self.shed_ms, q)
+
+    @property
+    def shed_share(self) -> float:
+        return self.statuses[SHED] / self.answers if self.answers else 0.0
+
+    @property
+    def served_share(self) -> float:
+        return len(self.served_ms) / self.answers if self.answers else 0.0
 
     @property
     def answers(self) -> int:
@@ -351,6 +371,13 @@ class Run(Result):
     @property
     def max_ms(self) -> float:
         return max(self.latencies_ms, default=float("nan"))
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 @dataclass
@@ -377,7 +404,7 @@ class Phase:
         out: Counter[str] = Counter()
         for (page, status), n in self.every.items():
             expected = EXPECTED[page] if self.kind == PAGES_PHASE else {"200"}
-            if status not in expected and not is_error(status):
+            if status not in expected and not is_error(status) and status != SHED:
                 out[f"{page} {status}"] += n
         return out
 
@@ -497,7 +524,10 @@ async def run_phase(
     ) -> None:
         nonlocal in_flight
         previous = start
+        status = ""
         for step in steps:
+            if step.follows and status != "302":
+                continue  # the submit was not answered with a redirect: nothing to follow
             due = previous if step.follows else start + step.at
             if (wait := due - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
@@ -537,9 +567,16 @@ async def run_phase(
                     run.statuses[status] += 1
                     if status in expected:
                         run.accepted += 1
+                        run.served_ms.append(latency)
+                    elif status == SHED:
+                        run.shed_ms.append(latency)
 
     bound = horizon + 3 * args.timeout + 15  # bounded even if the server stalls
-    connector = aiohttp.TCPConnector(limit=0)  # every learner is a phone of their own
+    # Every learner is a phone of their own. An idle connection is kept 3 s, less than the
+    # server's keep-alive (5 s, gunicorn.conf.py), as a browser does not send a form on a
+    # connection the server is closing: reusing one after the server's timeout showed up as
+    # resets of POSTs that a browser would have retried on a new connection.
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=3)
     timeout = aiohttp.ClientTimeout(total=args.timeout)
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -784,6 +821,8 @@ def row_text(ph: Phase) -> str:
         f"{r.answered_rate:5.1f} answers/s  p50 {r.pct(50):6.1f}  p95 {r.pct(95):6.1f}  "
         f"p99 {r.pct(99):6.1f}  max {r.max_ms:6.0f} ms  peak in flight {r.peak}  "
         f"errors (whole phase) {ph.error_count()}  unexpected {fmt_rejected(ph.unexpected())}"
+        f"  served {100 * r.served_share:.1f}% (p95 {r.served_pct(95):.0f} ms)  shed "
+        f"{100 * r.shed_share:.1f}% (p95 {r.shed_pct(95):.0f} ms)"
         f"  CPU ms/answer: {cpu}; cores busy: {busy}"
         + (f"\n        p95 by page: {by_page}" if ph.kind == PAGES_PHASE else "")
     )
@@ -838,6 +877,32 @@ def table_markdown(phases: list[Phase]) -> list[str]:
             "**static file, same arrivals** (the ceiling)", [ph.all for ph in static], cpu=True
         )
     )
+    return lines
+
+
+def overload_markdown(phases: list[Phase]) -> list[str]:
+    """Served, shed (503 "try again in a minute") and failed, over all learner pages: what
+    issue #17 asks of a load past capacity."""
+    pages = [ph for ph in phases if ph.kind == PAGES_PHASE]
+    lines = [
+        "| round | requests in the window | served | shed (503, Retry-After) | errors "
+        "| p95 of the served ms | p50 / p95 / max of the shed ms | client's share of our CPU |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for ph in pages:
+        r = ph.all
+        errors = sum(n for s, n in r.statuses.items() if is_error(s))
+        share = r.cpu["client"] / r.ours if r.cpu and r.ours else float("nan")
+        shed = (
+            f"{r.shed_pct(50):.0f} / {r.shed_pct(95):.0f} / {max(r.shed_ms):.0f}"
+            if r.shed_ms
+            else "—"
+        )
+        lines.append(
+            f"| {ph.round} | {r.answers} | {100 * r.served_share:.1f}% "
+            f"| {100 * r.shed_share:.1f}% | {errors} | **{r.served_pct(95):.0f}** | {shed} "
+            f"| {100 * share:.0f}% |"
+        )
     return lines
 
 
@@ -934,6 +999,15 @@ def report(
     server = f"gunicorn `{args.worker_class}`, {args.workers} workers"
     if args.worker_class == "gthread":
         server += f" × {args.threads} threads"
+    if args.worker_class == "repo":
+        server = (
+            f"gunicorn with the repository's `gunicorn.conf.py` (what `make run` serves): "
+            f"{args.workers} threaded workers (`yachay.core.serving.ThreadWorker`) × "
+            f"{args.threads if args.threads > 1 else 16} threads, keep-alive 5 s, backlog "
+            "2048; at most `YACHAY_OVERLOAD_ACTIVE`=2 requests per worker in the application, "
+            "the others wait at most `YACHAY_OVERLOAD_WAIT_MS`=500 ms, then 503 (shed); a "
+            "psycopg pool of at most 4 PostgreSQL connections per worker"
+        )
     command = ".venv/bin/python bench/learning_load.py" + (
         " " + " ".join(args.argv) if args.argv else ""
     )
@@ -954,13 +1028,8 @@ def report(
         f"- Machine: {host['cpu']}; {host['software']}; {host['load']}. Shared and noisy: "
         f"{args.rounds} round{'s' if args.rounds > 1 else ''}; with more than one, the table "
         "quotes medians (p95 of each round in brackets).",
-        f"- Server: {server} (2 × cores + 1, as gunicorn advises and as the other benches run: "
-        "the pages are CPU-bound rendering with short database waits, so a few more workers "
-        "than cores cover the waits without crowding the two cores; a sync worker answers "
-        "one request per connection, no keep-alive: a proxy in front would hold the phones' "
-        "connections), "
-        "`YACHAY_ENV=production` (`bench.settings_bench`), DEBUG off, persistent DB connections "
-        "(`DB_CONN_MAX_AGE=60`), static files collected into a temporary `STATIC_ROOT` and "
+        f"- Server: {server}, "
+        "`YACHAY_ENV=production` (`bench.settings_bench`), DEBUG off, static files collected into a temporary `STATIC_ROOT` and "
         "served by WhiteNoise from the same workers. Plain HTTP on loopback "
         "(`SECURE_SSL_REDIRECT=false`; TLS would end at a proxy).",
         f"- Data: the demo program, call and tracks with {args.learners + 1:,} applicants "
@@ -998,7 +1067,14 @@ def report(
         "",
         *table_markdown(phases),
         "",
-        "Errors: 5xx, timeouts and resets. 4xx: by code; 409 on a quiz submit is the attempts "
+        "Served, shed and failed over all learner pages (served: the answer the page gives; "
+        'shed: 503 with Retry-After, "estamos con mucha demanda"; the p95 of the served '
+        "counts only them; the client's share: its CPU over ours, client + gunicorn + "
+        "PostgreSQL):",
+        "",
+        *overload_markdown(phases),
+        "",
+        "Errors: 5xx other than the shed 503, timeouts and resets. 4xx: by code; 409 on a quiz submit is the attempts "
         "limit (expected; the learners rarely meet it, as they take the quizzes in turn). CPU "
         "ms per answer: CPU time of gunicorn (master and workers), of PostgreSQL (the bench "
         "database's backends and the shared WAL writer, checkpointer...) and of the load "

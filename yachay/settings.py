@@ -126,6 +126,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yachay.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy: every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Past capacity a fast 503 "try again in a minute", before any session or database work
+    # (static files, above, never wait for it): see core/overload.py.
+    "yachay.core.overload.OverloadMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,9 +136,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yachay.core.caching.NoStoreForPersonalData",  # signed-in answers: Cache-Control no-store
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's and Django's messages middleware, passed by for a partner's keyed API
+    # request (no person signed in): see core/lanes.py.
+    "yachay.core.lanes.OTPMiddleware",
     "yachay.accounts.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "yachay.core.lanes.MessageMiddleware",
     "yachay.core.input_guard.ControlCharacterMiddleware",  # no NUL in a path, query or form
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: a view that lost the database answers 503 "try again in a minute".
@@ -183,6 +188,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL: a pool of connections per web process (psycopg_pool, Django 5.2's "pool"
+# option), shared by the process's threads; a request borrows one and gives it back when it
+# ends. Sized for the requests a process lets in at once (YACHAY_OVERLOAD_ACTIVE) plus a
+# margin: 5 processes × 4 = 20 connections at most, whatever the number of threads. A request
+# that cannot get one within DB_POOL_TIMEOUT seconds answers 503 (core.outage).
+# DB_POOL_MAX_SIZE=0 turns the pool off (persistent connections per thread, DB_CONN_MAX_AGE).
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 4)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env_int("DB_POOL_MIN_SIZE", 1), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
+        "max_idle": 300,
+    }
 DATABASES["default"].setdefault("TEST", {})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -247,6 +267,18 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Graceful overload (core/overload.py): requests of one web process in the application at
+# once (0: no limit), and the longest a request may wait for a slot, counted from when the
+# server took it, before it is answered 503 "try again in a minute".
+YACHAY_OVERLOAD_ACTIVE = env_int("YACHAY_OVERLOAD_ACTIVE", 2)
+YACHAY_OVERLOAD_WAIT_MS = env_int("YACHAY_OVERLOAD_WAIT_MS", 500)
+# Requests of one process that may wait for a slot at once; the others are answered 503 at
+# once (keep it below gunicorn's threads minus YACHAY_OVERLOAD_ACTIVE: threads left free
+# answer the shed ones without delay).
+YACHAY_OVERLOAD_QUEUE = env_int("YACHAY_OVERLOAD_QUEUE", 8)
+# Behind a proxy that sets X-Request-Start (nginx: "t=${msec}"), count the wait from there.
+YACHAY_OVERLOAD_TRUST_REQUEST_START = env_bool("YACHAY_OVERLOAD_TRUST_REQUEST_START", False)
 
 # How long one process keeps an API key and a call it read for the intake API (seconds);
 # a revoked key or an edited call takes effect in every process within this bound.

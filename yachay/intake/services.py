@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yachay.core.actors import Actor
+from yachay.core.queue import enqueue_with_transaction
 from yachay.core.services import audit_record, email_send_once
 from yachay.core.validators import clean_text, has_control_chars
 from yachay.intake import tasks
@@ -96,6 +97,10 @@ def application_submit(
                     obj=app,
                     changes={"status": [None, app.status], "reference": app.reference},
                 )
+                # The email goes through the task queue: none of the rendering and SMTP
+                # work in the request (it was a sixth of the API's CPU per application);
+                # its task row is written in this transaction (one commit, not two).
+                enqueue_with_transaction(tasks.send_confirmation, application_id=app.pk)
         except IntegrityError:
             existing = Application.objects.filter(call=call, dni=fields["dni"]).first()
             if existing is None and submission_key is not None:
@@ -105,9 +110,6 @@ def application_submit(
             if attempt == 4:
                 raise
             continue  # a reference collision (1 in ~700 million): draw again
-        # The email goes through the task queue, after commit: none of the rendering and
-        # SMTP work in the request (it was a sixth of the API's CPU per application).
-        transaction.on_commit(partial(tasks.send_confirmation.enqueue, application_id=app.pk))
         return app
     raise AssertionError("unreachable")
 

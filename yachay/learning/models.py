@@ -9,7 +9,7 @@ progress on the ids it still has (see docs/course-format.md, "Versions").
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -174,7 +174,14 @@ class Activity(models.Model):
         """The pure quiz that :func:`grading.grade_quiz` grades."""
         if not self.is_quiz or self.quiz is None:
             raise ValueError(f"{self.activity_id} is not a quiz")
-        return quiz_from_json(self.quiz, source_path=self.source_path)
+        # Built once per row object (the quiz is frozen dataclasses): the learner pages share
+        # one Activity per process (selectors.course_shape), and a submit reads it three times.
+        cached = self.__dict__.get("_as_quiz")
+        if cached is not None and cached[0] is self.quiz:
+            return cast(cf.Quiz, cached[1])
+        quiz = quiz_from_json(self.quiz, source_path=self.source_path)
+        self.__dict__["_as_quiz"] = (self.quiz, quiz)
+        return quiz
 
 
 class CourseAsset(models.Model):

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 
 from yachay.accounts.models import User
-from yachay.cohorts.models import Cohort, Enrollment, Session
-from yachay.cohorts.selectors import attendance_figures
+from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
+from yachay.cohorts.selectors import AttendanceFigures, attendance_figures
 from yachay.cohorts.selectors import by_name as cohort_by_name
+from yachay.core.memo import Memo
 from yachay.core.numbers import percent
 from yachay.learning import completion as rules_
 from yachay.learning.models import (
@@ -68,8 +70,10 @@ def enrollment_track(enrollment: Enrollment) -> Track | None:
     return track_for_segment(application.segment, tracks)
 
 
-def _enrollment_tracks(user: User) -> list[tuple[Enrollment, Track]]:
-    """The user's enrollments that may take courses, each with its track: two queries.
+def _enrollment_tracks(user: User, **figures: Any) -> list[tuple[Enrollment, Track]]:
+    """The user's enrollments that may take courses, each with its track: one query (two for
+    an enrollment still waiting for a cohort). ``figures``: annotations (subqueries about the
+    user's progress a page shows, see :func:`lesson_figures`) read in the same round trip.
 
     Preferred first: an enrollment still under way over a completed one, one with a cohort
     (attendance counts there) over one without, the newest over older ones.
@@ -77,9 +81,9 @@ def _enrollment_tracks(user: User) -> list[tuple[Enrollment, Track]]:
     if not user.is_authenticated:
         return []
     enrollments = list(
-        Enrollment.objects.filter(user=user, status__in=TAKING).select_related(
-            "cohort__track", "application__call"
-        )
+        Enrollment.objects.filter(user=user, status__in=TAKING)
+        .select_related("cohort__track", "application__call")
+        .annotate(**figures)
     )
     enrollments.sort(
         key=lambda e: (e.status == Enrollment.Status.COMPLETED, e.cohort_id is None, -e.pk)
@@ -117,6 +121,148 @@ def may_take(user: User, course: Course) -> Enrollment | None:
         return None
     course_tracks = set(course.tracks.values_list("pk", flat=True))
     return next((e for e, track in pairs if track.pk in course_tracks), None)
+
+
+# --- A course as the learner pages read it: kept in each process for a few seconds --------------
+
+
+@dataclass(frozen=True)
+class CourseShape:
+    """A course with its current version, the tracks that take it and the version's
+    activities (HTML and quizzes included), in course order. A version's content never
+    changes once imported, so the same shape serves every learner's request; it is kept in
+    the process (``YACHAY_HOT_CACHE_SECONDS``, cleared at once in the process that imports a
+    course or relinks its tracks): a newly imported version shows in the other processes
+    within that bound."""
+
+    course: Course
+    version: CourseVersion
+    track_ids: frozenset[int]
+    activities: tuple[Activity, ...]
+
+    def activity(self, activity_id: str) -> Activity | None:
+        return next((a for a in self.activities if a.activity_id == activity_id), None)
+
+    def neighbours(self, activity: Activity) -> tuple[Activity | None, Activity | None]:
+        """The activities just before and just after this one."""
+        i = next(i for i, a in enumerate(self.activities) if a.pk == activity.pk)
+        before = self.activities[i - 1] if i > 0 else None
+        after = self.activities[i + 1] if i + 1 < len(self.activities) else None
+        return before, after
+
+
+# Shapes by ("slug", slug), and the course slugs of a set of tracks by ("tracks", ids).
+_shapes: Memo[Any] = Memo("learning.course_shape", size=500)
+_shapes.clear_on_save(Course, CourseVersion, Activity)
+m2m_changed.connect(_shapes.clear, sender=Course.tracks.through, weak=False)
+
+
+def course_shape(slug: str) -> CourseShape | None:
+    """The imported course with this slug, as :class:`CourseShape`; None if there is none.
+    Three queries when the process does not hold it, none when it does."""
+    return _shapes.get(("slug", slug), lambda: _load_shape(slug))
+
+
+def _load_shape(slug: str) -> CourseShape | None:
+    course = (
+        Course.objects.select_related("current_version")
+        .filter(slug=slug, current_version__isnull=False)
+        .first()
+    )
+    if course is None or course.current_version is None:
+        return None
+    return CourseShape(
+        course=course,
+        version=course.current_version,
+        track_ids=frozenset(course.tracks.values_list("pk", flat=True)),
+        activities=tuple(
+            Activity.objects.filter(version=course.current_version).order_by("position")
+        ),
+    )
+
+
+def _track_slugs(track_ids: frozenset[int]) -> tuple[str, ...]:
+    """The slugs of the imported courses these tracks take, by title: one query, kept as the
+    shapes are."""
+
+    def load() -> tuple[str, ...]:
+        return tuple(
+            Course.objects.filter(tracks__in=track_ids, current_version__isnull=False)
+            .distinct()
+            .order_by("title", "slug")
+            .values_list("slug", flat=True)
+        )
+
+    return _shapes.get(("tracks", track_ids), load) or ()
+
+
+def _shape_for(course: Course) -> CourseShape | None:
+    """The course's shape; read from the database (two queries) when the process holds
+    another version than the one this course row names."""
+    shape = shape_of(course)
+    if shape is None and course.current_version_id is not None:
+        version = CourseVersion.objects.get(pk=course.current_version_id)
+        activities = tuple(Activity.objects.filter(version=version).order_by("position"))
+        shape = CourseShape(course, version, frozenset(), activities)
+    return shape
+
+
+def shape_of(course: Course) -> CourseShape | None:
+    """:func:`course_shape` for a course at hand, if it is the version this course row names
+    (a row read before an import may name an older one: then None)."""
+    shape = course_shape(course.slug)
+    if shape is None or shape.version.pk != course.current_version_id:
+        return None
+    return shape
+
+
+def taking(user: User, shape: CourseShape, **figures: Any) -> Enrollment | None:
+    """:func:`may_take` for a course's shape: the enrollment through which the user takes the
+    course, with ``figures`` annotated; one query."""
+    pairs = _enrollment_tracks(user, **figures)
+    return next((e for e, track in pairs if track.pk in shape.track_ids), None)
+
+
+def lesson_figures(course: Course, activity_id: str) -> dict[str, Any]:
+    """For :func:`taking`: when the learner finished this lesson (``lesson_done_at``)."""
+    done = LessonProgress.objects.filter(
+        user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+    )
+    return {"lesson_done_at": Subquery(done.values("completed_at")[:1])}
+
+
+def quiz_figures(course: Course, activity_id: str) -> dict[str, Any]:
+    """For :func:`taking`: the learner's standing at this quiz (read by
+    :func:`standing_of`)."""
+    attempts = (
+        QuizAttempt.objects.filter(
+            user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+        )
+        .order_by()
+        .values("user_id")
+    )
+    grants = (
+        QuizAttemptGrant.objects.filter(
+            user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+        )
+        .order_by()
+        .values("user_id")
+    )
+    return {
+        "quiz_used": Subquery(attempts.annotate(n=Max("number")).values("n")),
+        "quiz_best": Subquery(attempts.annotate(b=Max("score_percent")).values("b")),
+        "quiz_extra": Subquery(grants.annotate(n=Count("id")).values("n")),
+    }
+
+
+def standing_of(enrollment: Enrollment, activity: Activity) -> QuizStanding:
+    """The standing read by :func:`quiz_figures` with the enrollment."""
+    best = getattr(enrollment, "quiz_best", None)
+    return QuizStanding(
+        used=getattr(enrollment, "quiz_used", None) or 0,
+        best=None if best is None else _score(best),
+        allowed=attempts_allowed(activity, getattr(enrollment, "quiz_extra", None) or 0),
+    )
 
 
 def track_courses(track: Track) -> QuerySet[Course]:
@@ -311,29 +457,46 @@ def attempts_allowed(activity: Activity, extra: int) -> int:
 def learner_outline(user: User, course: Course) -> Outline | None:
     """The course's modules and activities with this learner's state: done, best score,
     attempts used and left (extra attempts granted included); how much is done and where to
-    continue. Six queries, whatever the size of the course; None for a course with no version
-    imported."""
-    version = _version(course)
-    if version is None:
+    continue. Three queries, whatever the size of the course (the course's shape from the
+    process, :func:`course_shape`); None for a course with no version imported."""
+    shape = _shape_for(course)
+    if shape is None:
         return None
+    version = shape.version
     rules = version.completion_rules
-    activities = _activities(version)
+    activities = shape.activities
     done_lessons = dict(
         LessonProgress.objects.filter(user=user, course=course).values_list(
             "activity_id", "completed_at"
         )
+    )
+    # The attempts granted beyond a quiz's limit ride along: a grant exists only for a quiz
+    # the learner has attempts at.
+    grants = (
+        QuizAttemptGrant.objects.filter(
+            user=user, course=course, activity_id=OuterRef("activity_id")
+        )
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     attempts = {
         row["activity_id"]: row
         for row in QuizAttempt.objects.filter(user=user, course=course)
         .order_by()
         .values("activity_id")
-        .annotate(best=Max("score_percent"), used=Count("id"), last=Max("submitted_at"))
+        .annotate(
+            best=Max("score_percent"),
+            used=Count("id"),
+            last=Max("submitted_at"),
+            extra=Subquery(grants),
+        )
     }
     for row in attempts.values():
         row["best"] = _score(row["best"])
     best = {key: row["best"] for key, row in attempts.items()}
-    extra = quiz_extra_attempts(user, course)
+    extra = {key: row["extra"] or 0 for key, row in attempts.items()}
     completion = Completion.objects.filter(user=user, course=course).first()
     modules: dict[str, OutlineModule] = {}
     states: list[ActivityState] = []
@@ -532,27 +695,29 @@ def stuck_summary(cohort: Cohort, *, course: Course | None = None) -> StuckSumma
 # --- For the learning pages ------------------------------------------------------------------
 
 
-def completion_status(outline: Outline, enrollment: Enrollment | None) -> rules_.CompletionStatus:
+def completion_status(
+    outline: Outline, enrollment: Enrollment | None, attendance: AttendanceFigures | None = None
+) -> rules_.CompletionStatus:
     """What :func:`services.completion_evaluate` answers, without writing anything (for GET
     pages): complete once a Completion exists, else what is still missing under the current
-    version's rules, from an outline already loaded. No query, but three for attendance
-    when the rules count it and the learner has a cohort."""
+    version's rules, from an outline already loaded. No query, but two for attendance when
+    the rules count it, the learner has a cohort and ``attendance`` is not given."""
     if outline.completion is not None:
         return rules_.CompletionStatus(complete=True, completion=outline.completion)
     if enrollment is None:
         return rules_.CompletionStatus(complete=False, missing=[rules_.Missing("enrollment")])
     rules = outline.version.completion_rules
     states = outline.activities
-    attendance = None
+    info = None
     if rules.attendance_min_percent is not None and enrollment.cohort_id is not None:
-        figures = attendance_figures(enrollment)
-        attendance = rules_.AttendanceInfo(True, figures.attended, figures.total)
+        figures = attendance or attendance_figures(enrollment)
+        info = rules_.AttendanceInfo(True, figures.attended, figures.total)
     missing = rules_.evaluate(
         rules,
         [rules_.ActivityInfo(a.activity_id, a.kind, a.title) for a in states],
         {a.activity_id for a in states if not a.is_quiz and a.done},
         {a.activity_id: a.best_score for a in states if a.best_score is not None},
-        attendance,
+        info,
     )
     return rules_.CompletionStatus(complete=not missing, missing=missing)
 
@@ -573,40 +738,56 @@ class LearnerCourse:
 def learner_courses(user: User, *, now: dt.datetime | None = None) -> list[LearnerCourse]:
     """Each course the user may take (as :func:`courses_for`), with the enrollment and track
     through which they take it (as :func:`may_take` picks it), their outline, what they still
-    lack, and their cohort's next live session. Four queries (five while waiting for a cohort),
-    then five per course (eight when its rules count attendance)."""
+    lack, and their cohort's next live session. Two queries (three while waiting for a
+    cohort), then three per course; the courses' shapes come from the process
+    (:func:`course_shape`), the attendance figures from the same query as the sessions."""
     pairs = _enrollment_tracks(user)
     if not pairs:
         return []
-    courses = (
-        Course.objects.filter(tracks__in={t.pk for _e, t in pairs}, current_version__isnull=False)
-        .distinct()
-        .order_by("title", "slug")
-        .prefetch_related("tracks")
-    )
+    shapes = [
+        shape
+        for slug in _track_slugs(frozenset(t.pk for _e, t in pairs))
+        if (shape := course_shape(slug)) is not None
+    ]
     now = now or timezone.now()
     upcoming: dict[int, Session] = {}
-    cohort_ids = {e.cohort_id for e, _t in pairs if e.cohort_id is not None}
-    for session in Session.objects.filter(cohort_id__in=cohort_ids, ends_at__gt=now).order_by(
-        "starts_at", "pk"
-    ):
-        upcoming.setdefault(session.cohort_id, session)
+    figures: dict[int, AttendanceFigures] = {}
+    enrollment_ids = [e.pk for e, _t in pairs if e.cohort_id is not None]
+    if enrollment_ids:
+        attended = Attendance.objects.filter(
+            session=OuterRef("pk"), enrollment_id__in=enrollment_ids, status__in=Attendance.ATTENDED
+        )
+        counts: dict[int, list[int]] = {}
+        for session in (
+            Session.objects.filter(cohort_id__in={e.cohort_id for e, _t in pairs})
+            .annotate(attended=Exists(attended))
+            .order_by("starts_at", "pk")
+        ):
+            if session.ends_at > now:
+                upcoming.setdefault(session.cohort_id, session)
+            held_total = counts.setdefault(session.cohort_id, [0, 0, 0])
+            held_total[0] += session.attended
+            held_total[1] += session.starts_at <= now
+            held_total[2] += 1
+        figures = {cid: AttendanceFigures(*n) for cid, n in counts.items()}
     out: list[LearnerCourse] = []
-    for course in courses:
-        course_tracks = {t.pk for t in course.tracks.all()}
-        pair = next(((e, t) for e, t in pairs if t.pk in course_tracks), None)
-        outline = learner_outline(user, course)
-        if pair is None or outline is None:  # pragma: no cover - courses_for chose them so
+    for shape in shapes:
+        pair = next(((e, t) for e, t in pairs if t.pk in shape.track_ids), None)
+        outline = learner_outline(user, shape.course)
+        if pair is None or outline is None:  # pragma: no cover - chosen by their tracks
             continue
         enrollment, track = pair
+        cohort_id = enrollment.cohort_id or 0
         out.append(
             LearnerCourse(
-                course=course,
+                course=shape.course,
                 enrollment=enrollment,
                 track=track,
                 outline=outline,
-                status=completion_status(outline, enrollment),
-                next_session=upcoming.get(enrollment.cohort_id or 0),
+                status=completion_status(
+                    outline, enrollment, figures.get(cohort_id, AttendanceFigures(0, 0, 0))
+                ),
+                next_session=upcoming.get(cohort_id),
             )
         )
     return out
@@ -642,20 +823,29 @@ class QuizStanding:
 
 def quiz_standing(user: User, course: Course, activity: Activity) -> QuizStanding:
     """Attempts used (numbered 1, 2, 3 with no gap), best score and attempts allowed at one
-    quiz: two queries."""
-    row = QuizAttempt.objects.filter(
-        user=user, course=course, activity_id=activity.activity_id
-    ).aggregate(used=Max("number"), best=Max("score_percent"))
-    best = row["best"]
-    extra = 0
-    if activity.max_attempts:
-        extra = QuizAttemptGrant.objects.filter(
-            user=user, course=course, activity_id=activity.activity_id
-        ).count()
+    quiz: one query (the attempts granted ride along; a grant exists only for a quiz the
+    learner has attempts at)."""
+    grants = (
+        QuizAttemptGrant.objects.filter(user=user, course=course, activity_id=activity.activity_id)
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    row = (
+        QuizAttempt.objects.filter(user=user, course=course, activity_id=activity.activity_id)
+        .order_by()
+        .values("activity_id")
+        .annotate(used=Max("number"), best=Max("score_percent"), extra=Subquery(grants))
+        .order_by("activity_id")
+        .first()
+    )
+    if row is None:
+        return QuizStanding(used=0, best=None, allowed=attempts_allowed(activity, 0))
     return QuizStanding(
         used=row["used"] or 0,
-        best=None if best is None else _score(best),
-        allowed=attempts_allowed(activity, extra),
+        best=None if row["best"] is None else _score(row["best"]),
+        allowed=attempts_allowed(activity, row["extra"] or 0),
     )
 
 

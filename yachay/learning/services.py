@@ -46,16 +46,19 @@ from yachay.learning.models import (
     quiz_to_json,
 )
 from yachay.learning.selectors import (
-    attempts_allowed,
+    CourseShape,
     enrollment_track,
     may_take,
     quiz_best_scores,
+    quiz_standing,
+    shape_of,
     track_courses,
 )
 from yachay.learning.signals import enrollment_completed
 from yachay.programs.models import Track
 
 __all__ = [
+    "AlreadySent",
     "CompletionStatus",
     "ImportReport",
     "LearningRefused",
@@ -86,6 +89,11 @@ class LearningRefused(Exception):
     def __init__(self, code: str, message: str, status: int, question: str = "") -> None:
         super().__init__(message)
         self.code, self.message, self.status, self.question = code, message, status, question
+
+
+class AlreadySent(Exception):
+    """:func:`quiz_submit` with ``once_for``: that attempt is recorded already (a double tap,
+    a reload that posts the form again); nothing more was recorded."""
 
 
 # --- Import -----------------------------------------------------------------------------------
@@ -324,11 +332,18 @@ def _lock(enrollment: Enrollment) -> Enrollment:
 
 
 def _current_activity(course: Course, activity_id: object, kinds: tuple[str, ...]) -> Activity:
+    """The activity of the course's current version (from the process's shape of the course
+    when it holds that version: no query), of one of ``kinds``; else refused, 404."""
     activity = None
     if isinstance(activity_id, str) and course.current_version_id is not None:
-        activity = Activity.objects.filter(
-            version_id=course.current_version_id, activity_id=activity_id, kind__in=kinds
-        ).first()
+        shape = shape_of(course)
+        if shape is not None:
+            activity = shape.activity(activity_id)
+            activity = activity if activity is not None and activity.kind in kinds else None
+        else:
+            activity = Activity.objects.filter(
+                version_id=course.current_version_id, activity_id=activity_id, kind__in=kinds
+            ).first()
     if activity is None:
         if kinds == (Activity.Kind.LESSON,):
             message = _("This course has no such lesson.")
@@ -340,21 +355,27 @@ def _current_activity(course: Course, activity_id: object, kinds: tuple[str, ...
 
 @transaction.atomic
 def lesson_complete(
-    *, user: User, course: Course, activity_id: str, actor: Actor
+    *,
+    user: User,
+    course: Course,
+    activity_id: str,
+    actor: Actor,
+    enrollment: Enrollment | None = None,
 ) -> LessonProgress:
     """Record that the learner finished a lesson of the course's current version.
 
     Idempotent: finishing it again returns the first record and writes nothing. Evaluates
-    completion when something changed.
+    completion when something changed. ``enrollment``: the one through which the user takes
+    the course, when the caller has just looked it up (:func:`selectors.taking`); else it is
+    looked up here.
     """
-    enrollment = _enrollment_or_refuse(user, course)
+    enrollment = enrollment or _enrollment_or_refuse(user, course)
     activity = _current_activity(course, activity_id, (Activity.Kind.LESSON,))
     _lock(enrollment)
-    progress = LessonProgress.objects.filter(
-        user=user, course=course, activity_id=activity.activity_id
-    ).first()
-    if progress is not None:
-        return progress
+    # One read for both: whether this lesson is done already, and what completion needs.
+    done = {p.activity_id: p for p in LessonProgress.objects.filter(user=user, course=course)}
+    if activity.activity_id in done:
+        return done[activity.activity_id]
     progress = LessonProgress.objects.create(
         user=user, course=course, activity_id=activity.activity_id
     )
@@ -364,7 +385,14 @@ def lesson_complete(
         obj=progress,
         changes={"course": course.slug, "lesson": activity.activity_id},
     )
-    _evaluate(user=user, course=course, enrollment=enrollment, actor=actor)
+    _evaluate(
+        user=user,
+        course=course,
+        enrollment=enrollment,
+        actor=actor,
+        done_lessons={*done, activity.activity_id},
+        explain=False,
+    )
     return progress
 
 
@@ -443,23 +471,21 @@ def unanswered_message(n: int) -> str:
 
 
 def _attempts(user: User, course: Course, activity: Activity) -> tuple[int, int]:
-    """(attempts used, attempts allowed: 0 for no limit) at a quiz; call under the lock."""
-    used = (
-        QuizAttempt.objects.filter(
-            user=user, course=course, activity_id=activity.activity_id
-        ).aggregate(n=Max("number"))["n"]
-        or 0
-    )
-    extra = 0
-    if activity.max_attempts:
-        extra = QuizAttemptGrant.objects.filter(
-            user=user, course=course, activity_id=activity.activity_id
-        ).count()
-    return used, attempts_allowed(activity, extra)
+    """(attempts used, attempts allowed: 0 for no limit) at a quiz; call under the lock.
+    One query."""
+    standing = quiz_standing(user, course, activity)
+    return standing.used, standing.allowed
 
 
 def quiz_submit(
-    *, user: User, course: Course, activity_id: str, answers: Mapping[str, object], actor: Actor
+    *,
+    user: User,
+    course: Course,
+    activity_id: str,
+    answers: Mapping[str, object],
+    actor: Actor,
+    enrollment: Enrollment | None = None,
+    once_for: int | None = None,
 ) -> QuizAttempt:
     """Grade and record one attempt at a quiz (or the final) of the course's current version.
 
@@ -473,8 +499,13 @@ def quiz_submit(
     learner are numbered under a lock on their enrollment, so simultaneous submits get
     distinct numbers and never exceed the limit (``max_attempts`` plus the attempts granted
     by :func:`quiz_attempt_grant`). Evaluates completion afterwards.
+
+    ``enrollment``: as for :func:`lesson_complete`. ``once_for``: the number of the attempt the
+    learner's form was shown for; when that attempt is recorded already (a double tap, a
+    reload that posts the form again), raises :class:`AlreadySent` and records nothing —
+    decided under the same lock, so two copies sent at once record one attempt.
     """
-    enrollment = _enrollment_or_refuse(user, course)
+    enrollment = enrollment or _enrollment_or_refuse(user, course)
     activity = _current_activity(course, activity_id, (Activity.Kind.QUIZ, Activity.Kind.FINAL))
     if isinstance(answers, Mapping):  # a blank answer is no answer (refused below)
         answers = {k: v for k, v in answers.items() if not _blank(v)}
@@ -496,6 +527,8 @@ def quiz_submit(
     with transaction.atomic():
         _lock(enrollment)
         used, allowed = _attempts(user, course, activity)
+        if once_for is not None and once_for <= used:
+            raise AlreadySent
         if allowed and used >= allowed:
             raise LearningRefused(
                 "no_attempts_left",
@@ -530,7 +563,7 @@ def quiz_submit(
                 "score": str(attempt.score_percent),
             },
         )
-        _evaluate(user=user, course=course, enrollment=enrollment, actor=actor)
+        _evaluate(user=user, course=course, enrollment=enrollment, actor=actor, explain=False)
     return attempt
 
 
@@ -619,10 +652,19 @@ def completion_evaluate(*, user: User, course: Course, actor: Actor) -> Completi
 
 
 def _evaluate(
-    *, user: User, course: Course, enrollment: Enrollment | None, actor: Actor
+    *,
+    user: User,
+    course: Course,
+    enrollment: Enrollment | None,
+    actor: Actor,
+    done_lessons: set[str] | None = None,
+    explain: bool = True,
 ) -> CompletionStatus:
     """:func:`completion_evaluate` with the enrollment through which the learner takes the
-    course already found (by ``may_take``): lessons and quizzes have just looked it up."""
+    course already found (by ``may_take``): lessons and quizzes have just looked it up.
+    ``done_lessons``: the learner's finished lessons when the caller has just read them.
+    Without ``explain`` (a lesson or quiz just recorded, whose caller only needs a completion
+    written when due) attendance is not counted while lessons or quizzes are still missing."""
     existing = Completion.objects.filter(user=user, course=course).first()
     if existing is not None:
         return CompletionStatus(complete=True, completion=existing)
@@ -630,22 +672,35 @@ def _evaluate(
         return CompletionStatus(complete=False)
     if enrollment is None:
         return CompletionStatus(complete=False, missing=[Missing("enrollment")])
-    version = CourseVersion.objects.get(pk=course.current_version_id)
+    shape: CourseShape | None = shape_of(course)
+    if shape is not None:
+        version = shape.version
+        activities = [rules_.ActivityInfo(a.activity_id, a.kind, a.title) for a in shape.activities]
+    else:
+        version = CourseVersion.objects.get(pk=course.current_version_id)
+        activities = [
+            rules_.ActivityInfo(a.activity_id, a.kind, a.title)
+            for a in Activity.objects.filter(version=version)
+            .order_by("position")
+            .only("activity_id", "kind", "title")
+        ]
     rules = version.completion_rules
-    activities = [
-        rules_.ActivityInfo(a.activity_id, a.kind, a.title)
-        for a in Activity.objects.filter(version=version)
-        .order_by("position")
-        .only("activity_id", "kind", "title")
-    ]
-    done_lessons = set(
-        LessonProgress.objects.filter(user=user, course=course).values_list(
-            "activity_id", flat=True
+    if done_lessons is None:
+        done_lessons = set(
+            LessonProgress.objects.filter(user=user, course=course).values_list(
+                "activity_id", flat=True
+            )
         )
-    )
     best = quiz_best_scores(user, course)
+    counts_attendance = (
+        rules.attendance_min_percent is not None and enrollment.cohort_id is not None
+    )
+    if counts_attendance and not explain:
+        missing = rules_.evaluate(rules, activities, done_lessons, best, None)
+        if any(m.kind not in ("attendance", "cohort") for m in missing):
+            return CompletionStatus(complete=False, missing=missing)
     attendance = None
-    if rules.attendance_min_percent is not None and enrollment.cohort_id is not None:
+    if counts_attendance:
         figures = attendance_figures(enrollment)
         attendance = rules_.AttendanceInfo(True, figures.attended, figures.total)
     missing = rules_.evaluate(rules, activities, done_lessons, best, attendance)

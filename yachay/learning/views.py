@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,7 +33,7 @@ from yachay.cohorts.models import Cohort, Enrollment
 from yachay.core.actors import Actor
 from yachay.learning import completion as rules_
 from yachay.learning import course_format, forms, selectors, services
-from yachay.learning.models import Activity, Course, QuizAttempt
+from yachay.learning.models import Activity, Course
 from yachay.learning.services import LearningRefused
 
 LOGIN = "/entrar/"  # learners' pages: sign in by an emailed link
@@ -62,27 +61,42 @@ def _user(request: HttpRequest) -> User:
     return signed_in_user(request)
 
 
-def _taking(user: User, slug: str) -> tuple[Course, Enrollment]:
-    """The course (404 if unknown or not imported) and the enrollment through which the user
-    takes it (403 if none)."""
-    course = get_object_or_404(
-        Course.objects.select_related("current_version"),
-        slug=slug,
-        current_version__isnull=False,
-    )
-    enrollment = selectors.may_take(user, course)
+def _taking(
+    user: User, slug: str, activity_id: str | None = None, figures: Any = None
+) -> tuple[Course, Enrollment, Activity | None]:
+    """The course (404 if unknown or not imported), the enrollment through which the user
+    takes it (403 if none) and, given ``activity_id``, the activity of its current version
+    (404 if none). The course and its activities come from the process
+    (:func:`selectors.course_shape`); the enrollment, with what ``figures(course, activity)``
+    annotates (the page's own progress figures), is one query."""
+    shape = selectors.course_shape(slug)
+    if shape is None:
+        raise Http404
+    activity = shape.activity(activity_id) if activity_id is not None else None
+    extra = figures(shape.course, activity) if figures is not None and activity else {}
+    enrollment = selectors.taking(user, shape, **extra)
     if enrollment is None:
         raise LearningRefused(
             "not_enrolled", _("You are not enrolled in a track that takes this course."), 403
         )
-    return course, enrollment
-
-
-def _activity(course: Course, activity_id: str) -> Activity:
-    activity = selectors.current_activity(course, activity_id)
-    if activity is None:
+    if activity_id is not None and activity is None:
         raise Http404(_("This course has no such activity."))
-    return activity
+    return shape.course, enrollment, activity
+
+
+def _lesson_figures(course: Course, activity: Activity) -> dict[str, Any]:
+    return selectors.lesson_figures(course, activity.activity_id)
+
+
+def _quiz_figures(course: Course, activity: Activity) -> dict[str, Any]:
+    return selectors.quiz_figures(course, activity.activity_id)
+
+
+def _neighbours(course: Course, activity: Activity) -> tuple[Activity | None, Activity | None]:
+    shape = selectors.shape_of(course)
+    if shape is None:  # pragma: no cover - a course imported again this very moment
+        return selectors.activity_neighbours(activity)
+    return shape.neighbours(activity)
 
 
 def activity_url(slug: str, kind: str, activity_id: str) -> str:
@@ -118,7 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def outline(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
-    course, enrollment = _taking(user, slug)
+    course, enrollment, _none = _taking(user, slug)
     found = selectors.learner_outline(user, course)
     if found is None:  # pragma: no cover - _taking found a current version
         raise Http404
@@ -156,14 +170,18 @@ def lesson_html(course: Course, activity: Activity) -> str:
 @require_http_methods(["GET", "POST"])
 def lesson(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
     user = _user(request)
-    course, _enrollment = _taking(user, slug)
-    activity = _activity(course, activity_id)
+    course, enrollment, activity = _taking(user, slug, activity_id, _lesson_figures)
+    assert activity is not None
     if activity.is_quiz:
         return redirect("learning:quiz", slug, activity.activity_id)
-    before, after = selectors.activity_neighbours(activity)
+    before, after = _neighbours(course, activity)
     if request.method == "POST":
         services.lesson_complete(
-            user=user, course=course, activity_id=activity.activity_id, actor=Actor.of_user(user)
+            user=user,
+            course=course,
+            activity_id=activity.activity_id,
+            actor=Actor.of_user(user),
+            enrollment=enrollment,
         )
         messages.success(request, _("Lesson marked as read."))
         return redirect(_next_url(course, after))
@@ -174,7 +192,7 @@ def lesson(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
             "course": course,
             "activity": activity,
             "html": lesson_html(course, activity),
-            "done_at": selectors.lesson_done_at(user, course, activity.activity_id),
+            "done_at": getattr(enrollment, "lesson_done_at", None),
             "before": before,
             "after": after,
             "next_url": _next_url(course, after),
@@ -190,34 +208,6 @@ def _pass_mark(course: Course, activity: Activity) -> int | None:
     return rules_.pass_mark(course.current_version.completion_rules, activity.kind)
 
 
-def _submit_once(
-    *,
-    user: User,
-    course: Course,
-    enrollment: Enrollment,
-    activity: Activity,
-    answers: dict[str, object],
-    number: int | None,
-) -> QuizAttempt | None:
-    """Submit the attempt, unless the form shown for attempt ``number`` was already sent
-    (a double tap, a reload that posts again): then None, and nothing is recorded. Under the
-    lock quiz_submit takes too, so a second copy waits for the first and then sees it."""
-    with transaction.atomic():
-        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
-        sent = number is not None and (
-            number <= selectors.quiz_standing(user, course, activity).used
-        )
-        if sent:
-            return None
-        return services.quiz_submit(
-            user=user,
-            course=course,
-            activity_id=activity.activity_id,
-            answers=answers,
-            actor=Actor.of_user(user),
-        )
-
-
 def _passed(standing: selectors.QuizStanding, pass_mark: int | None) -> bool:
     if standing.best is None:
         return False
@@ -228,11 +218,11 @@ def _passed(standing: selectors.QuizStanding, pass_mark: int | None) -> bool:
 @require_http_methods(["GET", "POST"])
 def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
     user = _user(request)
-    course, enrollment = _taking(user, slug)
-    activity = _activity(course, activity_id)
+    course, enrollment, activity = _taking(user, slug, activity_id, _quiz_figures)
+    assert activity is not None
     if not activity.is_quiz:
         return redirect("learning:lesson", slug, activity.activity_id)
-    standing = selectors.quiz_standing(user, course, activity)
+    standing = selectors.standing_of(enrollment, activity)
     # The same shuffled order on every view of one attempt, a new one for the next attempt.
     questions = selectors.quiz_for_display(activity, seed=f"{user.pk}:{standing.used + 1}")
     fields = forms.quiz_fields(questions)
@@ -249,14 +239,20 @@ def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
             status = 422
         else:
             try:
-                attempt = _submit_once(
+                # once_for: the attempt the form was shown for. Sent already (a double tap,
+                # a reload that posts again): nothing is recorded, the result is shown.
+                services.quiz_submit(
                     user=user,
                     course=course,
-                    enrollment=enrollment,
-                    activity=activity,
+                    activity_id=activity.activity_id,
                     answers=answers,
-                    number=forms.attempt_number(request.POST),
+                    actor=Actor.of_user(user),
+                    enrollment=enrollment,
+                    once_for=forms.attempt_number(request.POST),
                 )
+            except services.AlreadySent:
+                messages.info(request, _("Your answers were already sent: here is the result."))
+                return redirect("learning:quiz_result", slug, activity.activity_id)
             except LearningRefused as refused:
                 status = refused.status
                 by_id = {f.id: f for f in fields}
@@ -267,8 +263,6 @@ def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
                 if refused.code == "no_attempts_left":
                     standing = selectors.quiz_standing(user, course, activity)
             else:
-                if attempt is None:
-                    messages.info(request, _("Your answers were already sent: here is the result."))
                 return redirect("learning:quiz_result", slug, activity.activity_id)
     left = standing.left
     pass_mark = _pass_mark(course, activity)
@@ -315,14 +309,20 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
     """The learner's latest attempt at the quiz: score, pass or not, and per question whether
     it was right, the feedback of what they chose and the explanation."""
     user = _user(request)
-    course, _enrollment = _taking(user, slug)
-    activity = _activity(course, activity_id)
+    course, enrollment, activity = _taking(user, slug, activity_id, _quiz_figures)
+    assert activity is not None
     if not activity.is_quiz:
         return redirect("learning:lesson", slug, activity.activity_id)
-    attempt = selectors.quiz_attempts(user, course, activity.activity_id).last()
+    standing = selectors.standing_of(enrollment, activity)
+    attempt = (
+        selectors.quiz_attempts(user, course, activity.activity_id)
+        .filter(number=standing.used)
+        .first()
+        if standing.used
+        else None
+    )
     if attempt is None:
         return redirect("learning:quiz", slug, activity.activity_id)
-    standing = selectors.quiz_standing(user, course, activity)
     questions = selectors.quiz_for_display(activity, seed=f"{user.pk}:{attempt.number}")
     rows = []
     for number, q in enumerate(questions, start=1):
@@ -355,7 +355,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
             "attempts_left": left,
             "can_retry": left is None or left > 0,
             "out_of_attempts": left == 0 and not _passed(standing, pass_mark),
-            "next_url": _next_url(course, selectors.activity_neighbours(activity)[1]),
+            "next_url": _next_url(course, _neighbours(course, activity)[1]),
         },
     )
 

@@ -189,3 +189,34 @@ def test_a_task_cut_off_by_the_database_is_given_back_by_its_worker(db_queue: No
     assert queue.tasks_release(worker_id="test-worker") == 1
     assert DBTaskResult.objects.get(pk=row.pk).status == "READY"
     assert DBTaskResult.objects.get(pk=other.pk).status == "RUNNING"
+
+
+# --- A task asked for by a write commits, or rolls back, with it --------------------------------
+
+
+def test_a_task_enqueued_with_the_transaction_rolls_back_with_it(db_queue: None) -> None:
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue.enqueue_with_transaction(tick)
+        assert DBTaskResult.objects.count() == 1  # written in the transaction
+        raise RuntimeError("the write failed after asking for the task")
+    assert DBTaskResult.objects.count() == 0
+    with transaction.atomic():
+        queue.enqueue_with_transaction(tick)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_with_another_backend_the_task_is_enqueued_after_the_commit(
+    settings: Any, django_capture_on_commit_callbacks: Any, db: None
+) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+    RAN.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queue.enqueue_with_transaction(tick)
+        assert not RAN
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert RAN

@@ -37,11 +37,11 @@ from django.utils import timezone
 
 from yachay.accounts.models import Role, User
 from yachay.certificates.models import Certificate
-from yachay.cohorts.models import Attendance, Enrollment
+from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.intake.models import Application
-from yachay.learning.models import LessonProgress, QuizAttempt
+from yachay.learning.models import Activity, Course, LessonProgress, QuizAttempt
 from yachay.programs.models import Call, Target
-from yachay.reports import dimensions
+from yachay.reports import dimensions, item_analysis
 from yachay.selection.models import Decision
 
 STAGES: tuple[str, ...] = (
@@ -398,4 +398,260 @@ def targets_followed(
             group, total = row[f"t{t.pk}_{stage}"] or 0, row[stage] or 0
             stages.append(TargetStage(stage, group, total, _met(t, group, total)))
         out.append(TargetFollowed(target=t, stages=stages))
+    return out
+
+
+# -- cohorts: attendance, completion, instructors ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    session: Session
+    attended: int
+    learners: int
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.attended, self.learners)
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    cohort: Cohort
+    instructors: list[str]
+    learners: int  # placed and not dropped, in the scope
+    completed: int
+    sessions: list[SessionFigures]  # the sessions held so far (started), in order
+    attended: int  # attendance marks (present or late) at sessions held
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return _rate(self.attended, self.learners * len(self.sessions))
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _rate(self.completed, self.learners)
+
+
+@dataclass(frozen=True)
+class InstructorFigures:
+    name: str
+    cohorts: int
+    learners: int
+    completed: int
+    attended: int
+    expected: int  # learners x sessions held, summed over their cohorts
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return _rate(self.attended, self.expected)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _rate(self.completed, self.learners)
+
+
+def _placed(call: Call, scope: Scope) -> QuerySet[Enrollment]:
+    apps = scope.applications(Application.objects.filter(call=call))
+    return Enrollment.objects.filter(application__in=apps, cohort__isnull=False).exclude(
+        status=Enrollment.Status.DROPPED
+    )
+
+
+def cohort_figures(
+    call: Call, *, scope: Scope, now: dt.datetime | None = None
+) -> list[CohortFigures]:
+    """Per cohort of the call with learners in the scope: learners, completion, attendance
+    per session held and overall (marks present or late over learners x sessions held).
+    Counts only the scope's learners (a coordinator's share of a virtual cohort). 4 queries."""
+    now = now or timezone.now()
+    placed = _placed(call, scope)
+    per_cohort = {
+        r["cohort_id"]: r
+        for r in placed.values("cohort_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(status=Enrollment.Status.COMPLETED)))
+        .order_by()
+    }
+    if not per_cohort:
+        return []
+    cohorts = list(
+        Cohort.objects.filter(pk__in=per_cohort)
+        .prefetch_related("instructors")
+        .order_by("starts_on", "name", "pk")
+    )
+    sessions = list(
+        Session.objects.filter(cohort_id__in=per_cohort, starts_at__lte=now).order_by(
+            "starts_at", "pk"
+        )
+    )
+    attended = dict(
+        Attendance.objects.filter(
+            enrollment__in=placed,
+            session__in=[s.pk for s in sessions],
+            status__in=Attendance.ATTENDED,
+        )
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("session_id", "n")
+    )
+    out = []
+    for c in cohorts:
+        n = per_cohort[c.pk]["n"]
+        held = [
+            SessionFigures(s, attended.get(s.pk, 0), n) for s in sessions if s.cohort_id == c.pk
+        ]
+        out.append(
+            CohortFigures(
+                cohort=c,
+                instructors=sorted(i.get_full_name() or i.username for i in c.instructors.all()),
+                learners=n,
+                completed=per_cohort[c.pk]["done"],
+                sessions=held,
+                attended=sum(s.attended for s in held),
+            )
+        )
+    return out
+
+
+def instructors_compared(figures: list[CohortFigures]) -> list[InstructorFigures]:
+    """The cohorts' figures summed per instructor (a cohort with two counts for both); no
+    query. Cohorts without an instructor are left out."""
+    acc: dict[str, list[int]] = {}
+    for f in figures:
+        for name in f.instructors:
+            a = acc.setdefault(name, [0, 0, 0, 0, 0])
+            a[0] += 1
+            a[1] += f.learners
+            a[2] += f.completed
+            a[3] += f.attended
+            a[4] += f.learners * len(f.sessions)
+    return [InstructorFigures(name, *a) for name, a in sorted(acc.items())]
+
+
+# -- where learners stop ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityReach:
+    activity: Activity
+    reached: int  # learners who did it (a lesson finished, a quiz attempted)
+    stopped: int  # did it and not the next one: stopped here
+
+
+@dataclass(frozen=True)
+class CourseStops:
+    course: Course
+    learners: int  # placed learners of the scope taking the course
+    rows: list[ActivityReach]
+
+    @property
+    def worst(self) -> ActivityReach | None:
+        """The activity after which most learners stopped (the last one is not a stop)."""
+        candidates = [r for r in self.rows[:-1] if r.stopped > 0]
+        return max(candidates, key=lambda r: r.stopped, default=None)
+
+
+def course_stops(call: Call, *, scope: Scope) -> list[CourseStops]:
+    """For each course of the call's cohorts' tracks: how many of the scope's placed
+    learners reached each activity (in course order), and how many stopped after it (did
+    it and not the next). Counted in SQL per activity, so the rows are activities, never
+    learners: 4 queries plus 1 per course."""
+    placed = _placed(call, scope)
+    users = placed.values("user_id")
+    courses = list(
+        Course.objects.filter(
+            tracks__cohorts__enrollments__in=placed, current_version__isnull=False
+        )
+        .distinct()
+        .select_related("current_version")
+        .order_by("slug")
+    )
+    if not courses:
+        return []
+    activities: dict[int, list[Activity]] = {}
+    for a in (
+        Activity.objects.filter(version_id__in=[c.current_version_id for c in courses])
+        .only("pk", "version_id", "activity_id", "kind", "title", "module_title", "position")
+        .order_by("version_id", "position")
+    ):
+        activities.setdefault(a.version_id, []).append(a)
+    learners = dict(
+        placed.filter(cohort__track__courses__in=courses)
+        .values("cohort__track__courses")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+        .values_list("cohort__track__courses", "n")
+    )
+    out = []
+    for course in courses:
+        reached: dict[str, int] = dict(
+            LessonProgress.objects.filter(course=course, user_id__in=users)
+            .values("activity_id")
+            .annotate(n=Count("user_id"))
+            .order_by()
+            .values_list("activity_id", "n")
+        )
+        reached.update(
+            QuizAttempt.objects.filter(course=course, user_id__in=users, number=1)
+            .values("activity_id")
+            .annotate(n=Count("user_id"))
+            .order_by()
+            .values_list("activity_id", "n")
+        )
+        acts = activities.get(course.current_version_id or 0, [])
+        counts = [reached.get(a.activity_id, 0) for a in acts]
+        rows = [
+            ActivityReach(a, n, max(0, n - (counts[i + 1] if i + 1 < len(acts) else 0)))
+            for i, (a, n) in enumerate(zip(acts, counts, strict=True))
+        ]
+        out.append(CourseStops(course, learners.get(course.pk, 0), rows))
+    return out
+
+
+# -- course quality --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionQuality:
+    activity: Activity
+    number: int  # 1-based, in the quiz
+    prompt: str
+    stats: item_analysis.ItemStats
+
+
+def question_quality(course: Course, *, scope: Scope) -> list[QuestionQuality]:
+    """Difficulty and discrimination of every question of the course's current quizzes,
+    from the first attempts of the learners in the scope. 2 queries (the attempts are read
+    as (quiz, results) only)."""
+    version = course.current_version
+    if version is None:
+        return []
+    quizzes = list(
+        Activity.objects.filter(
+            version=version, kind__in=[Activity.Kind.QUIZ, Activity.Kind.FINAL]
+        ).order_by("position")
+    )
+    users = Enrollment.objects.filter(
+        application__in=scope.applications(), cohort__isnull=False
+    ).values("user_id")
+    by_quiz: dict[str, list[item_analysis.Response]] = {}
+    attempts = QuizAttempt.objects.filter(course=course, number=1, user_id__in=users)
+    for quiz_id, results in attempts.values_list("activity_id", "results").iterator(2000):
+        if not isinstance(results, dict):
+            continue
+        by_quiz.setdefault(quiz_id, []).append(
+            item_analysis.Response(
+                correct={q: bool(r.get("correct")) for q, r in results.items()},
+                points={q: float(r.get("points") or 0) for q, r in results.items()},
+            )
+        )
+    out = []
+    for activity in quizzes:
+        questions = activity.as_quiz().questions
+        stats = item_analysis.analyse(
+            [q.id for q in questions], by_quiz.get(activity.activity_id, [])
+        )
+        for i, (q, s) in enumerate(zip(questions, stats, strict=True), start=1):
+            out.append(QuestionQuality(activity, i, q.prompt, s))
     return out

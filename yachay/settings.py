@@ -440,6 +440,13 @@ YACHAY_TASK_STALE_MINUTES = env_int("YACHAY_TASK_STALE_MINUTES", 15, minimum=1)
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# Exports (core/exports.py): where an XLSX is assembled before it is sent ("" = the system's
+# temporary directory); it holds about the finished file's size while it is sent.
+YACHAY_EXPORT_TMPDIR = os.environ.get("YACHAY_EXPORT_TMPDIR", "")
+# Published tables (core/suppression.py, the transparency page and its open data): no cell
+# counts fewer than this many people, and none can be recovered from the margins.
+YACHAY_SMALL_CELL_K = env_int("YACHAY_SMALL_CELL_K", 10, minimum=1)
+
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")
 

@@ -43,9 +43,9 @@ def _staff_scope(request: AuthedHttpRequest) -> Scope:
 
 
 def default_call() -> Call | None:
-    """The newest call that reached the cohorts, else the newest call."""
+    """The newest call with a published selection, else the newest call."""
     calls = Call.objects.select_related("program").order_by("-opens_at", "-pk")
-    return calls.filter(cohorts__isnull=False).first() or calls.first()
+    return calls.filter(selection_runs__state="published").first() or calls.first()
 
 
 @dataclass

@@ -35,7 +35,7 @@ def test_the_admin_sees_the_whole_funnel_with_charts_and_tables(
     assert r["Cache-Control"].startswith("private") or "no-store" in r["Cache-Control"]
 
 
-def test_the_page_opens_on_the_newest_call_with_cohorts(
+def test_the_page_opens_on_the_newest_call_with_a_published_selection(
     client: Client, world: World, users: dict[str, User]
 ) -> None:
     r = _get(client, users["admin"], "/informes/")

@@ -23,7 +23,7 @@ def test_every_table_downloads_as_csv_and_is_audited(
     client: Client, world: World, users: dict[str, User], table: str
 ) -> None:
     client.force_login(users["admin"])
-    r = client.get(f"/informes/descargar/{table}.csv", {"call": world.call.pk, "by": "gender"})
+    r = client.get(f"/informes/descargar/{table}.csv", {"call": str(world.call.pk), "by": "gender"})
     assert r.status_code == 200
     body = _body(r)
     assert body.startswith("\ufeff".encode())
@@ -36,7 +36,7 @@ def test_every_table_downloads_as_csv_and_is_audited(
 
 def test_the_funnel_downloads_as_xlsx(client: Client, world: World, users: dict[str, User]) -> None:
     client.force_login(users["admin"])
-    r = client.get("/informes/descargar/funnel.xlsx", {"call": world.call.pk, "by": "gender"})
+    r = client.get("/informes/descargar/funnel.xlsx", {"call": str(world.call.pk), "by": "gender"})
     assert r.status_code == 200
     with zipfile.ZipFile(io.BytesIO(_body(r))) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
@@ -54,7 +54,7 @@ def test_a_coordinators_people_are_only_of_their_departments(
     client: Client, world: World, users: dict[str, User]
 ) -> None:
     client.force_login(users["coordinator"])
-    r = client.get("/informes/descargar/people.csv", {"call": world.call.pk})
+    r = client.get("/informes/descargar/people.csv", {"call": str(world.call.pk)})
     text = _body(r).decode("utf-8-sig")
     lines = text.strip().split("\r\n")
     assert len(lines) == 1 + 4  # header + Cusco/Puno people 0, 1, 4, 8
@@ -66,7 +66,7 @@ def test_a_download_for_another_department_is_refused(
     client: Client, world: World, users: dict[str, User]
 ) -> None:
     client.force_login(users["coordinator"])
-    r = client.get("/informes/descargar/people.csv", {"call": world.call.pk, "region": "15M"})
+    r = client.get("/informes/descargar/people.csv", {"call": str(world.call.pk), "region": "15M"})
     assert r.status_code == 403
     assert not AuditEvent.objects.filter(action__startswith="export.").exists()
 

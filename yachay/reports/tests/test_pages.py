@@ -67,7 +67,7 @@ def test_a_coordinator_asking_for_another_department_is_refused_in_words(
     r = _get(client, users["coordinator"], "/informes/", call=world.call.pk, region=region)
     assert r.status_code == 403
     html = r.content.decode()
-    assert "No sigue este departamento" in html or "You do not follow" in html
+    assert "No sigues este departamento" in html
     assert "<svg" not in html  # no figures at all
 
 

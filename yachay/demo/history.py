@@ -65,6 +65,7 @@ from yachay.learning.models import (
 )
 from yachay.learning.services import completions_evaluate
 from yachay.programs.models import Call, Program
+from yachay.reports.services import learner_activity_refresh
 from yachay.selection.models import Decision, Offer, SelectionPolicy
 from yachay.selection.services import (
     offer_accept,
@@ -387,6 +388,7 @@ def demo_history_load(
             completed += 1
 
     _backdate(call, run_id=run.pk, decided_at=decided_at, last_seen=last_seen, course=course)
+    learner_activity_refresh()  # the reports' "active" stage, at once (the worker keeps it)
     audit_record(
         actor=actor,
         action="demo.history",

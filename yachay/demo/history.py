@@ -114,8 +114,8 @@ class History:
 
 
 def _difficulty(question_id: str) -> float:
-    """A fixed difficulty per question (0 easy .. 1 hard), from its id; the first question
-    of the final is hard on purpose, so the quality page has something to flag."""
+    """A fixed difficulty per question (0.15 easy .. 0.75 hard), from a hash of its id, so the
+    questions differ and the quality page has a spread to show."""
     h = int(hashlib.sha256(question_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return 0.15 + 0.6 * h
 

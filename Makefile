@@ -10,7 +10,7 @@ WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -124,6 +124,11 @@ bench-certificates: install
 # The verification page under 50 clients on gunicorn + PostgreSQL, beside a static file.
 bench-verify: install
 	$(BIN)/python bench/verify_load.py $(BENCH_ARGS)
+bench-export: install
+	$(BIN)/python bench/export_bench.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
 
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)

@@ -337,6 +337,8 @@ YACHAY_RATELIMIT_2FA = env_rate("YACHAY_RATELIMIT_2FA", "10/300")
 # after it ends; a learner checking in more than LATE minutes after the start is "late".
 YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)
 YACHAY_CHECKIN_GRACE_MINUTES = env_int("YACHAY_CHECKIN_GRACE_MINUTES", 15)
+# How often the reports rebuild their summaries (learners' last activity), in minutes.
+YACHAY_REPORTS_REFRESH_MINUTES = env_int("YACHAY_REPORTS_REFRESH_MINUTES", 10, minimum=1)
 YACHAY_CHECKIN_LATE_MINUTES = env_int("YACHAY_CHECKIN_LATE_MINUTES", 10)
 # Wrong check-in codes one learner may type per window ("<count>/<seconds>"), whatever their
 # address: a whole venue shares one address, and a 6-digit code must not be guessable.
@@ -471,6 +473,13 @@ YACHAY_TASK_STALE_MINUTES = env_int("YACHAY_TASK_STALE_MINUTES", 15, minimum=1)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Exports (core/exports.py): where an XLSX is assembled before it is sent ("" = the system's
+# temporary directory); it holds about the finished file's size while it is sent.
+YACHAY_EXPORT_TMPDIR = os.environ.get("YACHAY_EXPORT_TMPDIR", "")
+# Published tables (core/suppression.py, the transparency page and its open data): no cell
+# counts fewer than this many people, and none can be recovered from the margins.
+YACHAY_SMALL_CELL_K = env_int("YACHAY_SMALL_CELL_K", 10, minimum=1)
 
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")

@@ -32,6 +32,39 @@ def audit_record(
     return event
 
 
+# Filters are recorded as the view parsed them; a value this long is cut (a filter is a
+# department, a date, a cohort: never a long text, never personal data).
+_FILTER_VALUE_CHARS = 200
+
+
+def export_record(
+    *,
+    actor: Actor,
+    what: str,
+    fmt: str,
+    filters: dict[str, Any],
+    rows: int,
+    complete: bool = True,
+) -> AuditEvent:
+    """Write the audit row of one export (``export.csv`` / ``export.xlsx``): who exported
+    which table (``what``), with which filters, and how many rows were sent. ``complete``
+    is false when the client cut the download short (``rows`` is then what it got)."""
+    recorded = {
+        str(key)[:60]: str(value)[:_FILTER_VALUE_CHARS] for key, value in sorted(filters.items())
+    }
+    with transaction.atomic():
+        event = AuditEvent(
+            actor=actor.user,
+            actor_label=actor.label,
+            action=f"export.{fmt}"[:60],
+            object_type="export",
+            object_id=what[:64],
+            changes={"filters": recorded, "rows": rows, "complete": complete},
+        )
+        event.save(force_insert=True)
+    return event
+
+
 def email_send_once(*, key: str, message: EmailMessage) -> bool:
     """Send ``message`` unless an email under ``key`` was already sent; True if sent now.
 

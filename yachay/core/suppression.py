@@ -166,8 +166,9 @@ def width(table: Table, hidden: frozenset[int], item: int) -> float:
     return high - low
 
 
-def _close_lines(table: Table, hidden: set[int], k: int) -> None:
-    """Give every line with exactly one hidden number a second one (in place)."""
+def _close_lines(table: Table, hidden: set[int], k: int, keep: frozenset[int]) -> None:
+    """Give every line with exactly one hidden number a second one (in place), never one
+    of ``keep``."""
     changed = True
     while changed:
         changed = False
@@ -175,7 +176,7 @@ def _close_lines(table: Table, hidden: set[int], k: int) -> None:
             inside = [item for item in line if item in hidden]
             if len(inside) != 1:
                 continue
-            candidates = [item for item in line if item not in hidden]
+            candidates = [item for item in line if item not in hidden and item not in keep]
             if not candidates:
                 continue
             lacking = k - table.value(inside[0])
@@ -197,34 +198,43 @@ def _lines_of(table: Table, item: int) -> list[int]:
     return list(seen)
 
 
-def suppress(table: Table, *, k: int = DEFAULT_K) -> frozenset[int]:
+def suppress(
+    table: Table, *, k: int = DEFAULT_K, keep: frozenset[int] = frozenset()
+) -> frozenset[int]:
     """The items of ``table`` to hide so that none published is in 1..k−1 and every hidden
-    one's interval (:func:`interval`) is at least ``k`` wide. Deterministic."""
+    one's interval (:func:`interval`) is at least ``k`` wide. Deterministic.
+
+    ``keep``: items not to hide as complements (a total published in another table too,
+    which must read the same everywhere); a small one is hidden all the same, and so is a
+    kept one in the rare table that cannot be protected otherwise."""
     _check_k(k)
     hidden = {i for i in range(len(table.items)) if 0 < table.value(i) < k}
     if not hidden:
         return frozenset()
-    _close_lines(table, hidden, k)
+    _close_lines(table, hidden, k, keep)
     while True:
         weak = next(
             (item for item in sorted(hidden) if width(table, frozenset(hidden), item) < k), None
         )
         if weak is None:
             return frozenset(hidden)
-        hidden |= _widen(table, hidden, weak, k)
-        _close_lines(table, hidden, k)
+        more = _widen(table, hidden, weak, k, keep)
+        if not more:  # everything but ``keep`` is hidden already: give up keeping
+            more, keep = _widen(table, hidden, weak, k, frozenset()), frozenset()
+        hidden |= more
+        _close_lines(table, hidden, k, keep)
 
 
-def _widen(table: Table, hidden: set[int], weak: int, k: int) -> set[int]:
+def _widen(table: Table, hidden: set[int], weak: int, k: int, keep: frozenset[int]) -> set[int]:
     """The published numbers to hide next so that ``weak`` widens: the cheapest single one
     of its lines that makes it wide enough (with its lines closed), else the one that widens
-    it most, else all of its lines, else everything."""
+    it most, else all of its lines, else everything (never one of ``keep``)."""
     best: tuple[tuple[int, float, int], set[int]] | None = None
     for candidate in _lines_of(table, weak):
-        if candidate in hidden:
+        if candidate in hidden or candidate in keep:
             continue
         trial = set(hidden) | {candidate}
-        _close_lines(table, trial, k)
+        _close_lines(table, trial, k, keep)
         added = trial - hidden
         span = width(table, frozenset(trial), weak)
         cost = sum(table.value(item) for item in added)
@@ -234,14 +244,19 @@ def _widen(table: Table, hidden: set[int], weak: int, k: int) -> set[int]:
     before = width(table, frozenset(hidden), weak)
     if best is not None and (best[0][0] == 0 or -best[0][1] > before):
         return best[1]
-    rest = set(_lines_of(table, weak)) - hidden
-    return rest or set(range(len(table.items))) - hidden
+    rest = set(_lines_of(table, weak)) - hidden - keep
+    return rest or set(range(len(table.items))) - hidden - keep
 
 
-def suppress_breakdown(counts: Sequence[int], *, k: int = DEFAULT_K) -> Breakdown:
-    """A one-way breakdown (e.g. learners by gender) and its total, as it may be published."""
+def suppress_breakdown(
+    counts: Sequence[int], *, k: int = DEFAULT_K, keep_total: bool = False
+) -> Breakdown:
+    """A one-way breakdown (e.g. learners by gender) and its total, as it may be published.
+    ``keep_total``: the total is published elsewhere too (the funnel's stage total, the same
+    in every breakdown of that stage), so complements are found among the cells only."""
     table = breakdown_table(counts)
-    hidden = suppress(table, k=k)
+    keep = frozenset({len(counts)}) if keep_total else frozenset()
+    hidden = suppress(table, k=k, keep=keep)
     shown = [None if i in hidden else table.value(i) for i in range(len(table.items))]
     return Breakdown(cells=shown[:-1], total=shown[-1])
 

@@ -112,9 +112,17 @@ def test_no_hidden_count_of_a_crosstab_can_be_narrowed_below_k(
 
 
 @settings(max_examples=150, deadline=None)
-@given(values=st.lists(counts, min_size=0, max_size=12), k=st.sampled_from([3, 5, 10]))
-def test_no_hidden_count_of_a_breakdown_can_be_narrowed_below_k(values: list[int], k: int) -> None:
-    published = suppress_breakdown(values, k=k)
+@given(
+    values=st.lists(counts, min_size=0, max_size=12),
+    k=st.sampled_from([3, 5, 10]),
+    keep_total=st.booleans(),
+)
+def test_no_hidden_count_of_a_breakdown_can_be_narrowed_below_k(
+    values: list[int], k: int, keep_total: bool
+) -> None:
+    published = suppress_breakdown(values, k=k, keep_total=keep_total)
+    if keep_total and not 0 < sum(values) < k:
+        assert published.total == sum(values)  # a kept total is never a complement
     n = len(values)
     facts: list[tuple[list[int], int]] = []
     hidden: list[list[int]] = []
@@ -148,6 +156,11 @@ def test_a_known_breakdown_hides_a_second_cell_large_enough_to_cover_the_first()
     assert suppress_breakdown([3, 100, 5, 0, 40]) == Breakdown(
         cells=[None, 100, None, 0, None], total=148
     )
+
+
+def test_a_kept_total_makes_the_complement_a_cell() -> None:
+    assert suppress_breakdown([3, 9], keep_total=True) == Breakdown(cells=[None, None], total=12)
+    assert suppress_breakdown([3, 200], keep_total=True) == Breakdown([None, None], 203)
 
 
 def test_a_breakdown_whose_total_is_small_hides_everything_but_zeros() -> None:

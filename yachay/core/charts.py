@@ -165,6 +165,7 @@ def tile_map(
     description: str,
     value_label: Callable[[float], str] = _num,
     no_data: str = "—",
+    no_data_legend: str = "no data",
     size: int = 52,
 ) -> SafeString:
     """A tile-grid map: each place a square at its grid position, coloured by the class of
@@ -209,6 +210,6 @@ def tile_map(
     y = legend_y + 22 * len(SEQUENTIAL)
     body.append(
         f'<rect x="0" y="{y}" width="18" height="18" fill="{EMPTY}" stroke="{MUTED}"/>'
-        f'<text x="26" y="{y + 14}" fill="{INK}">{escape(no_data)}</text>'
+        f'<text x="26" y="{y + 14}" fill="{INK}">{escape(no_data)} {escape(no_data_legend)}</text>'
     )
     return _svg(width, height, title, description, body)

@@ -27,6 +27,7 @@ longer active, so the conversion rate of each stage is taken from the stage it f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from yachay.accounts.models import Role, User
 from yachay.certificates.models import Certificate
@@ -54,6 +56,17 @@ STAGES: tuple[str, ...] = (
     "completed",
     "certified",
 )
+#: Each stage in words.
+STAGE_LABELS: dict[str, Any] = {
+    "applied": pgettext_lazy("funnel stage", "applied"),
+    "eligible": pgettext_lazy("funnel stage", "eligible"),
+    "admitted": pgettext_lazy("funnel stage", "admitted"),
+    "accepted": pgettext_lazy("funnel stage", "accepted"),
+    "placed": pgettext_lazy("funnel stage", "placed in a cohort"),
+    "active": pgettext_lazy("funnel stage", "active (14 days)"),
+    "completed": pgettext_lazy("funnel stage", "completed"),
+    "certified": pgettext_lazy("funnel stage", "certified"),
+}
 #: The stage each stage's conversion rate is taken from.
 BASE: dict[str, str] = {
     "eligible": "applied",
@@ -655,3 +668,59 @@ def question_quality(course: Course, *, scope: Scope) -> list[QuestionQuality]:
         for i, (q, s) in enumerate(zip(questions, stats, strict=True), start=1):
             out.append(QuestionQuality(activity, i, q.prompt, s))
     return out
+
+
+# -- people (personal data: staff exports only) ------------------------------------------------
+
+
+def people(call: Call, *, scope: Scope, now: dt.datetime | None = None) -> Iterator[list[Any]]:
+    """The scope's applicants with the furthest stage each reached, one row per person:
+    reference, name, region, gender, segment, stage (labels in the active language). For
+    staff downloads only (``Scope.personal``); streamed from the database in chunks."""
+    from django.db.models import Case, CharField, Value, When
+
+    from yachay.core.choices import Gender, Segment
+
+    if not scope.personal:
+        return iter(())
+    now = now or timezone.now()
+    conditions = _stage_conditions(now)
+    order = ["certified", "completed", "active", "placed", "accepted", "admitted", "eligible"]
+    furthest = Case(
+        *(When(conditions[s], then=Value(s)) for s in order),
+        default=Value("applied"),
+        output_field=CharField(),
+    )
+    qs = (
+        scope.applications(Application.objects.filter(call=call))
+        .annotate(_stage=furthest)
+        .order_by("reference")
+        .values_list(
+            "reference",
+            "given_names",
+            "paternal_surname",
+            "maternal_surname",
+            "ubigeo",
+            "gender",
+            "segment",
+            "_stage",
+        )
+    )
+    regions = dimensions.regions()
+    genders, segments = dict(Gender.choices), dict(Segment.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        for ref, given, paternal, maternal, ubigeo_code, gender, segment, stage in qs.iterator(
+            2000
+        ):
+            name = " ".join(p for p in (given, paternal, maternal) if p)
+            yield [
+                ref,
+                name,
+                regions.get(dimensions.region_of(ubigeo_code), ubigeo_code),
+                str(genders.get(gender, gender)),
+                str(segments.get(segment, segment)),
+                str(STAGE_LABELS[stage]),
+            ]
+
+    return rows()

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from yachay.core.suppression import suppress_breakdown
 from yachay.programs.models import Call
 from yachay.reports import dimensions
-from yachay.reports.selectors import STAGE_LABELS, STAGES, Scope, funnel
+from yachay.reports.selectors import BASE, STAGE_LABELS, STAGES, Scope, funnel
 
 FORMAT_VERSION = 1
 #: The stages broken down by dimension on the page and in the open data.
@@ -124,9 +125,7 @@ def _call_aggregates(call: Call, *, now: dt.datetime, k: int) -> dict[str, Any]:
         columns: dict[str, Any] = {}
         for stage in PUBLIC_STAGES:
             counts = [row.counts[stage] for row in split.rows]
-            published = suppress_breakdown(
-                counts, k=k, keep_total=shown_totals[stage] is not None
-            )
+            published = suppress_breakdown(counts, k=k, keep_total=shown_totals[stage] is not None)
             columns[stage] = published
         tables[by] = {
             "rows": [
@@ -194,10 +193,32 @@ def rows(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
                 es, en = _labels(by, row["key"])
                 for stage in PUBLIC_STAGES:
                     n = row["counts"].get(stage)
-                    yield (call["slug"], "breakdown", by, row["key"], es, en, stage, n, n is None, at)
+                    yield (
+                        call["slug"],
+                        "breakdown",
+                        by,
+                        row["key"],
+                        es,
+                        en,
+                        stage,
+                        n,
+                        n is None,
+                        at,
+                    )
             for stage in PUBLIC_STAGES:
                 n = table["total"].get(stage)
-                yield (call["slug"], "breakdown", by, "total", "Total", "Total", stage, n, n is None, at)
+                yield (
+                    call["slug"],
+                    "breakdown",
+                    by,
+                    "total",
+                    "Total",
+                    "Total",
+                    stage,
+                    n,
+                    n is None,
+                    at,
+                )
 
 
 def document(data: dict[str, Any], *, page_url: str) -> dict[str, Any]:
@@ -232,3 +253,106 @@ def rule_text(k: int) -> str:
             "another's (the stages are nested)."
         )
     ) % {"k_minus": k - 1, "k_plus": k + 1}
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+#: The measures the map may show (a stage of ``PUBLIC_STAGES``), the first by default.
+MAP_STAGES: tuple[str, ...] = ("placed", "applied", "completed", "certified", "admitted")
+# Lima Metropolitana and Callao: the "Lima and Callao" of the program's regional target.
+LIMA_CALLAO: tuple[str, ...] = (dimensions.LIMA_METROPOLITANA, "07")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a published table: a label and its counts (``None``: hidden)."""
+
+    key: str
+    label: str
+    counts: list[int | None]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    by: str
+    label: str
+    rows: list[Line]
+    total: Line
+
+
+@dataclass(frozen=True)
+class Page:
+    """A stored snapshot, as the transparency page shows it (labels in the active language)."""
+
+    computed_at: dt.datetime
+    k: int
+    call: dict[str, Any] | None
+    funnel: list[tuple[str, str, int | None, float | None]]  # stage, label, count, rate
+    headline: list[tuple[str, int | None]]
+    women_share: float | None
+    outside_lima_share: float | None
+    breakdowns: list[Breakdown]
+    stages: list[tuple[str, str]]  # PUBLIC_STAGES with labels
+    other_calls: list[dict[str, Any]]
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole
+
+
+def page(data: dict[str, Any]) -> Page:
+    """The page's model of a snapshot: the newest call's numbers (the others are in the open
+    data). Rates are computed from published numbers only, so a hidden count never shows
+    through a rate."""
+    labels = stage_labels()
+    calls = data.get("calls") or []
+    call = calls[0] if calls else None
+    computed_at = dt.datetime.fromisoformat(data["computed_at"])
+    if call is None:
+        return Page(computed_at, data["k"], None, [], [], None, None, [], [], [])
+    counts = call["funnel"]
+    rows = []
+    for stage in STAGES:
+        base = BASE.get(stage)
+        rate = _share(counts.get(stage), counts.get(base)) if base else None
+        rows.append((stage, labels[stage], counts.get(stage), rate))
+    headline = [
+        (labels[s], counts.get(s))
+        for s in ("applied", "admitted", "placed", "completed", "certified")
+    ]
+    breakdowns = []
+    for by in PUBLIC_DIMENSIONS:
+        table = call["tables"][by]
+        lines = [
+            Line(
+                r["key"],
+                dimensions.label(by, r["key"]),
+                [r["counts"].get(s) for s in PUBLIC_STAGES],
+            )
+            for r in table["rows"]
+        ]
+        total = Line("total", str(_("Total")), [table["total"].get(s) for s in PUBLIC_STAGES])
+        breakdowns.append(Breakdown(by, str(dimensions.DIMENSIONS[by]), lines, total))
+    placed = counts.get("placed")
+    gender = {r["key"]: r["counts"].get("placed") for r in call["tables"]["gender"]["rows"]}
+    region = {r["key"]: r["counts"].get("placed") for r in call["tables"]["department"]["rows"]}
+    lima_callao = [region.get(key) for key in LIMA_CALLAO]
+    outside = (
+        None
+        if placed is None or any(v is None for v in lima_callao)
+        else placed - sum(v or 0 for v in lima_callao)
+    )
+    return Page(
+        computed_at=computed_at,
+        k=data["k"],
+        call=call,
+        funnel=rows,
+        headline=headline,
+        women_share=_share(gender.get("female"), placed),
+        outside_lima_share=_share(outside, placed),
+        breakdowns=breakdowns,
+        stages=[(s, labels[s]) for s in PUBLIC_STAGES],
+        other_calls=calls[1:],
+    )

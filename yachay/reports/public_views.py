@@ -5,6 +5,7 @@ works without JavaScript, every number from the newest stored snapshot
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.cache import cache
@@ -13,8 +14,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseNotModified,
-    JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -95,7 +94,7 @@ def _map(model: public.Page, stage: str) -> Any:
         title=_("Map of Peru by department: %(measure)s") % {"measure": label},
         description=desc,
         value_label=lambda v: grouped(round(v)),
-        no_data_legend=_("hidden (fewer than %(k)d people) or none") % {"k": model.k},
+        no_data_legend=_("hidden (1 to %(n)d people)") % {"n": model.k - 1},
     )
 
 
@@ -147,6 +146,22 @@ def page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _open_data_body(snapshot: PublicSnapshot, fmt: str, request: HttpRequest) -> bytes:
+    """The file's bytes, made once per snapshot and kept in the cache (a few hundred rows
+    per call: small, and the same for everybody)."""
+    key = f"transparency:data:{snapshot.digest}:{fmt}"
+    body = cache.get(key)
+    if body is None:
+        if fmt == "json":
+            page_url = request.build_absolute_uri(reverse("transparency:page"))
+            document = public.document(snapshot.data, page_url=page_url)
+            body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        else:
+            body = b"".join(exports.csv_chunks(public.CSV_HEADER, public.rows(snapshot.data)))
+        cache.set(key, body, timeout=3600)
+    return bytes(body)
+
+
 def _open_data_headers(response: HttpResponseBase, snapshot: PublicSnapshot, etag: str) -> None:
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
@@ -177,18 +192,11 @@ def open_data(request: HttpRequest, fmt: str) -> HttpResponseBase:
         not_modified = HttpResponseNotModified()
         _open_data_headers(not_modified, snapshot, etag)
         return not_modified
-    response: HttpResponseBase
-    if fmt == "json":
-        page_url = request.build_absolute_uri(reverse("transparency:page"))
-        response = JsonResponse(
-            public.document(snapshot.data, page_url=page_url),
-            json_dumps_params={"ensure_ascii": False, "indent": 1},
-        )
-    else:
-        response = StreamingHttpResponse(
-            exports.csv_chunks(public.CSV_HEADER, public.rows(snapshot.data)),
-            content_type=exports.CSV_CONTENT_TYPE,
-        )
+    response = HttpResponse(
+        _open_data_body(snapshot, fmt, request),
+        content_type="application/json" if fmt == "json" else exports.CSV_CONTENT_TYPE,
+    )
+    if fmt == "csv":
         response["Content-Disposition"] = 'inline; filename="yachay-transparencia.csv"'
     _open_data_headers(response, snapshot, etag)
     return response

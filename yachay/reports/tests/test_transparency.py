@@ -26,7 +26,7 @@ CSV = "/transparencia/datos.csv"
 
 def _csv(client: Client, **extra: Any) -> tuple[Any, str]:
     response = client.get(CSV, **extra)
-    return response, b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]  # a StreamingHttpResponse
+    return response, response.content.decode("utf-8")
 
 
 def _json(client: Client, **extra: Any) -> tuple[Any, dict[str, Any]]:

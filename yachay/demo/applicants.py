@@ -756,6 +756,7 @@ def demo_exists() -> bool:
 def _demo_delete(program: Program) -> int:
     """Remove the demo program and everything under it; return the applications removed."""
     from yachay.cohorts.models import Cohort, Enrollment
+    from yachay.selection.models import SelectionRun
 
     apps = Application.objects.filter(call__program=program)
     try:
@@ -765,6 +766,8 @@ def _demo_delete(program: Program) -> int:
         enrollments.delete()
         User.objects.filter(pk__in=learners, enrollments__isnull=True).delete()
         Cohort.objects.filter(call__program=program).delete()
+        # The history's published selection (yachay.demo.history): runs, decisions, offers.
+        SelectionRun.objects.filter(call__program=program).delete()
         removed, _detail = apps.delete()
         Call.objects.filter(program=program).delete()
         program.delete()

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yachay.accounts.http import AuthedHttpRequest
 from yachay.core import charts, exports
@@ -43,9 +44,9 @@ def _staff_scope(request: AuthedHttpRequest) -> Scope:
 
 
 def default_call() -> Call | None:
-    """The newest call that reached the cohorts, else the newest call."""
+    """The newest call with a published selection, else the newest call."""
     calls = Call.objects.select_related("program").order_by("-opens_at", "-pk")
-    return calls.filter(cohorts__isnull=False).first() or calls.first()
+    return calls.filter(selection_runs__state="published").first() or calls.first()
 
 
 @dataclass
@@ -315,7 +316,7 @@ def _table(name: str, f: Filters) -> tuple[list[str], Any, bool]:
                 _("Learners"),
                 _("Sessions held"),
                 _("Attendance"),
-                _("Completed"),
+                pgettext("report column", "Completed"),
             ]
             rows = [
                 [
@@ -330,14 +331,26 @@ def _table(name: str, f: Filters) -> tuple[list[str], Any, bool]:
             ]
             return header, rows, False
         if name == "sessions":
-            header = [_("Cohort"), _("Session"), _("Starts"), _("Attended"), _("Learners")]
+            header = [
+                _("Cohort"),
+                _("Session"),
+                _("Starts"),
+                pgettext("report column", "Attended"),
+                _("Learners"),
+            ]
             rows = [
                 [c.cohort.name, s.session.topic, s.session.starts_at, s.attended, s.learners]
                 for c in figures
                 for s in c.sessions
             ]
             return header, rows, False
-        header = [_("Instructor"), _("Cohorts"), _("Learners"), _("Attendance"), _("Completed")]
+        header = [
+            _("Instructor"),
+            _("Cohorts"),
+            _("Learners"),
+            _("Attendance"),
+            pgettext("report column", "Completed"),
+        ]
         rows = [
             [i.name, i.cohorts, i.learners, i.attendance_rate, i.completed]
             for i in selectors.instructors_compared(figures)

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from yachay.demo import applicants as demo
 from yachay.demo.classroom import demo_classroom_load
+from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
+from yachay.demo.history import demo_history_load
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -77,6 +79,17 @@ class Command(BaseCommand):
         except demo.DemoError as e:
             raise CommandError(str(e)) from None
         classroom = demo_classroom_load(call=result.call)
+        # The call that went the whole way (the reports' demo), as big as the open call up to
+        # 900 applicants; none when the open call has none.
+        history = (
+            demo_history_load(
+                program=result.program,
+                template=result.call,
+                applicants=min(options["applicants"], HISTORY_APPLICANTS),
+            )
+            if options["applicants"]
+            else None
+        )
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
@@ -100,6 +113,13 @@ class Command(BaseCommand):
             f"{len(classroom.cohorts)} cohorts taught by {classroom.instructor.username}, "
             f"{len(classroom.learners)} learners; their first live session is under way now."
         )
+        if history is not None:
+            self.stdout.write(
+                f"History: {history.call.title!r} went the whole way: "
+                f"{history.applications:,} applications, {history.admitted:,} admitted, "
+                f"{history.placed:,} placed in cohorts, {history.completed:,} completed "
+                "(the reports' demo, /informes/)."
+            )
         self.stdout.write(
             f"Credentials for {', '.join(u['username'] for u in credentials['users'])} and "
             f"a demo API key: {demo.credentials_path()} "

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import (
     HttpRequest,
@@ -15,7 +16,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseNotModified,
 )
-from django.shortcuts import render
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -127,20 +128,47 @@ def _share_text(value: float | None) -> str:
     return "—" if value is None else format_percent(percent(value, 1))
 
 
+# The whole page of a visitor without cookies is kept in the cache with this in place of the
+# CSRF token of the language form, which is put back per request (a token is per visitor).
+CSRF_PLACEHOLDER = "__yachay_csrf_token__"
+
+
+def _frame(request: HttpRequest, snapshot: PublicSnapshot, stage: str, **extra: Any) -> str:
+    return render_to_string(
+        "reports/transparency.html",
+        {"body": _body(snapshot, stage), "computed_at": snapshot.computed_at, **extra},
+        request=request,
+    )
+
+
+def _is_plain_visit(request: HttpRequest, stage: str) -> bool:
+    """A visitor with no cookie of ours (no session, no messages) asking for the page with
+    no other parameter than the map's: every such visit sees the same page."""
+    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+        return False
+    query = request.META.get("QUERY_STRING", "")
+    return query in ("", f"mapa={stage}")
+
+
 @require_safe
 def page(request: HttpRequest) -> HttpResponse:
     """The transparency page: headline numbers, the funnel, the map, the breakdowns, the
     rule, the data dictionary and the open data. Unknown query parameters are ignored; an
-    unknown map measure shows the default one."""
+    unknown map measure shows the default one. For a visitor without cookies the page is
+    rendered once per snapshot, language and measure and kept in the cache."""
     snapshot = current_snapshot()
     stage = request.GET.get("mapa", "")
     if stage not in public.MAP_STAGES:
         stage = public.MAP_STAGES[0]
-    response = render(
-        request,
-        "reports/transparency.html",
-        {"body": _body(snapshot, stage), "computed_at": snapshot.computed_at},
-    )
+    if _is_plain_visit(request, stage):
+        key = f"transparency:page:{snapshot.digest}:{get_language()}:{stage}"
+        html = cache.get(key)
+        if html is None:
+            html = _frame(request, snapshot, stage, csrf_token=CSRF_PLACEHOLDER)
+            cache.set(key, html, timeout=3600)
+        response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request), 1))
+    else:
+        response = HttpResponse(_frame(request, snapshot, stage))
     if not request.user.is_authenticated:  # a signed-in person's page names them: no-store
         response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

@@ -297,3 +297,33 @@ def test_the_page_weighs_at_most_30_kb_over_the_wire(
 
 def test_every_stage_has_a_label() -> None:
     assert set(public.stage_labels()) == set(STAGES)
+
+
+def test_a_cached_page_still_gives_each_visitor_a_working_language_switch(
+    world: World,
+) -> None:
+    pages = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        response = visitor.get(PAGE)
+        html = response.content.decode()
+        assert public_views.CSRF_PLACEHOLDER not in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None and "csrftoken" in response.cookies
+        switched = visitor.post(
+            "/i18n/setlang/",
+            {"language": "en", "next": PAGE, "csrfmiddlewaretoken": token.group(1)},
+        )
+        assert switched.status_code == 302
+        english = visitor.get(PAGE).content.decode()
+        assert "Transparency: the program in numbers" in english
+        pages.append(token.group(1))
+    assert pages[0] != pages[1]  # one token per visitor, not the first visitor's for all
+
+
+def test_a_visit_with_other_parameters_is_rendered_for_itself(world: World, client: Client) -> None:
+    html = client.get(PAGE, {"mapa": "applied", "x": '"><b>hi</b>'}).content.decode()
+    assert "<b>hi</b>" not in html
+    assert 'value="/transparencia/?mapa=applied&amp;x=' in html  # its own "next"
+    plain = client.get(PAGE, {"mapa": "applied"}).content.decode()
+    assert 'value="/transparencia/?mapa=applied"' in plain

@@ -302,13 +302,24 @@ def _share(part: int | None, whole: int | None) -> float | None:
     return part / whole
 
 
-def page(data: dict[str, Any]) -> Page:
-    """The page's model of a snapshot: the newest call's numbers (the others are in the open
-    data). Rates are computed from published numbers only, so a hidden count never shows
-    through a rate."""
+def default_call(data: dict[str, Any]) -> str | None:
+    """The call the page shows unless asked for another: the newest whose learners have
+    completed (a hidden count means some did), else the newest."""
+    calls = data.get("calls") or []
+    for call in calls:
+        if call["funnel"].get("completed") != 0:
+            return str(call["slug"])
+    return str(calls[0]["slug"]) if calls else None
+
+
+def page(data: dict[str, Any], call_slug: str | None = None) -> Page:
+    """The page's model of a snapshot: the numbers of the call ``call_slug`` (by default
+    :func:`default_call`; all of them are in the open data). Rates are computed from
+    published numbers only, so a hidden count never shows through a rate."""
     labels = stage_labels()
     calls = data.get("calls") or []
-    call = calls[0] if calls else None
+    slug = call_slug or default_call(data)
+    call = next((c for c in calls if c["slug"] == slug), None)
     computed_at = dt.datetime.fromisoformat(data["computed_at"])
     if call is None:
         return Page(computed_at, data["k"], None, [], [], None, None, [], [], [])
@@ -354,5 +365,5 @@ def page(data: dict[str, Any]) -> Page:
         outside_lima_share=_share(outside, placed),
         breakdowns=breakdowns,
         stages=[(s, labels[s]) for s in PUBLIC_STAGES],
-        other_calls=calls[1:],
+        other_calls=[c for c in calls if c["slug"] != slug],
     )

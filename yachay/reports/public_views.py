@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -99,15 +100,16 @@ def _map(model: public.Page, stage: str) -> Any:
     )
 
 
-def _body(snapshot: PublicSnapshot, stage: str) -> str:
-    """The page's content, rendered once per snapshot, language and map measure, then kept
-    in the cache: the page itself only wraps it."""
-    key = f"transparency:{snapshot.digest}:{get_language()}:{stage}"
+def _body(snapshot: PublicSnapshot, stage: str, call: str) -> str:
+    """The page's content, rendered once per snapshot, language, call and map measure, then
+    kept in the cache: the page itself only wraps it."""
+    key = f"transparency:{snapshot.digest}:{get_language()}:{call}:{stage}"
     body = cache.get(key)
     if body is None:
-        model = public.page(snapshot.data)
+        model = public.page(snapshot.data, call or None)
         context: dict[str, Any] = {
             "page": model,
+            "call_param": bool(call),
             "map_stage": stage,
             "map_stages": [(s, public.stage_labels()[s]) for s in public.MAP_STAGES],
             "rule": public.rule_text(model.k),
@@ -133,21 +135,25 @@ def _share_text(value: float | None) -> str:
 CSRF_PLACEHOLDER = "__yachay_csrf_token__"
 
 
-def _frame(request: HttpRequest, snapshot: PublicSnapshot, stage: str, **extra: Any) -> str:
+def _frame(
+    request: HttpRequest, snapshot: PublicSnapshot, stage: str, call: str, **extra: Any
+) -> str:
     return render_to_string(
         "reports/transparency.html",
-        {"body": _body(snapshot, stage), "computed_at": snapshot.computed_at, **extra},
+        {"body": _body(snapshot, stage, call), "computed_at": snapshot.computed_at, **extra},
         request=request,
     )
 
 
-def _is_plain_visit(request: HttpRequest, stage: str) -> bool:
+def _is_plain_visit(request: HttpRequest, stage: str, call: str) -> bool:
     """A visitor with no cookie of ours (no session, no messages) asking for the page with
-    no other parameter than the map's: every such visit sees the same page."""
+    no other parameters than the call's and the map's, as the page's own links write them:
+    every such visit sees the same page."""
     if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
         return False
+    canonical = [f"convocatoria={quote(call)}"] if call else []
     query = request.META.get("QUERY_STRING", "")
-    return query in ("", f"mapa={stage}")
+    return query in ("&".join(canonical), "&".join([*canonical, f"mapa={stage}"]))
 
 
 @require_safe
@@ -160,15 +166,18 @@ def page(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("mapa", "")
     if stage not in public.MAP_STAGES:
         stage = public.MAP_STAGES[0]
-    if _is_plain_visit(request, stage):
-        key = f"transparency:page:{snapshot.digest}:{get_language()}:{stage}"
+    call = request.GET.get("convocatoria", "")
+    if call not in {c["slug"] for c in snapshot.data.get("calls", [])}:
+        call = ""  # unknown: the default call
+    if _is_plain_visit(request, stage, call):
+        key = f"transparency:page:{snapshot.digest}:{get_language()}:{call}:{stage}"
         html = cache.get(key)
         if html is None:
-            html = _frame(request, snapshot, stage, csrf_token=CSRF_PLACEHOLDER)
+            html = _frame(request, snapshot, stage, call, csrf_token=CSRF_PLACEHOLDER)
             cache.set(key, html, timeout=3600)
         response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request), 1))
     else:
-        response = HttpResponse(_frame(request, snapshot, stage))
+        response = HttpResponse(_frame(request, snapshot, stage, call))
     if not request.user.is_authenticated:  # a signed-in person's page names them: no-store
         response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

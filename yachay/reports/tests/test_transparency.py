@@ -327,3 +327,29 @@ def test_a_visit_with_other_parameters_is_rendered_for_itself(world: World, clie
     assert 'value="/transparencia/?mapa=applied&amp;x=' in html  # its own "next"
     plain = client.get(PAGE, {"mapa": "applied"}).content.decode()
     assert 'value="/transparencia/?mapa=applied"' in plain
+
+
+def test_the_page_shows_the_newest_call_with_completions_and_any_call_on_request(
+    world: World, client: Client, settings: Any
+) -> None:
+    settings.YACHAY_SMALL_CELL_K = 1
+    newer = Call.objects.create(
+        program=world.call.program,
+        title="Convocatoria 2027-II",
+        slug="2027-ii",
+        opens_at=timezone.now() - dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(days=60),
+        seats=500,
+        min_age=18,
+        max_age=70,
+    )
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Convocatoria 2027-I ·" in html  # the one whose learners completed
+    assert f'href="?convocatoria={newer.slug}"' in html
+    other = client.get(PAGE, {"convocatoria": newer.slug}).content.decode()
+    assert "Convocatoria 2027-II ·" in other
+    assert f'href="?convocatoria={newer.slug}&amp;mapa=applied#map"' in other
+    for bad in ("nope", "<script>", "2027-i' OR 1=1", "x" * 3000):
+        response = client.get(PAGE, {"convocatoria": bad})
+        assert response.status_code == 200
+        assert "Convocatoria 2027-I ·" in response.content.decode()

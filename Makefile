@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-export bench-transparency clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-export bench-transparency bench-reports clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -111,6 +111,9 @@ bench-export: install
 
 bench-transparency: install
 	$(BIN)/python bench/transparency_load.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
 
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)

@@ -305,6 +305,8 @@ YACHAY_RATELIMIT_2FA = env_rate("YACHAY_RATELIMIT_2FA", "10/300")
 # after it ends; a learner checking in more than LATE minutes after the start is "late".
 YACHAY_CHECKIN_OPENS_MINUTES = env_int("YACHAY_CHECKIN_OPENS_MINUTES", 15)
 YACHAY_CHECKIN_GRACE_MINUTES = env_int("YACHAY_CHECKIN_GRACE_MINUTES", 15)
+# How often the reports rebuild their summaries (learners' last activity), in minutes.
+YACHAY_REPORTS_REFRESH_MINUTES = env_int("YACHAY_REPORTS_REFRESH_MINUTES", 10, minimum=1)
 YACHAY_CHECKIN_LATE_MINUTES = env_int("YACHAY_CHECKIN_LATE_MINUTES", 10)
 # Wrong check-in codes one learner may type per window ("<count>/<seconds>"), whatever their
 # address: a whole venue shares one address, and a 6-digit code must not be guessable.

@@ -65,6 +65,7 @@ from yachay.learning.models import (
 )
 from yachay.learning.services import completions_evaluate
 from yachay.programs.models import Call, Program
+from yachay.reports.services import learner_activity_refresh
 from yachay.selection.models import Decision, Offer, SelectionPolicy
 from yachay.selection.services import (
     offer_accept,
@@ -113,8 +114,8 @@ class History:
 
 
 def _difficulty(question_id: str) -> float:
-    """A fixed difficulty per question (0 easy .. 1 hard), from its id; the first question
-    of the final is hard on purpose, so the quality page has something to flag."""
+    """A fixed difficulty per question (0.15 easy .. 0.75 hard), from a hash of its id, so the
+    questions differ and the quality page has a spread to show."""
     h = int(hashlib.sha256(question_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return 0.15 + 0.6 * h
 
@@ -387,6 +388,7 @@ def demo_history_load(
             completed += 1
 
     _backdate(call, run_id=run.pk, decided_at=decided_at, last_seen=last_seen, course=course)
+    learner_activity_refresh()  # the reports' "active" stage, at once (the worker keeps it)
     audit_record(
         actor=actor,
         action="demo.history",

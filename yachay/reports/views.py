@@ -223,6 +223,7 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
                 value_label=lambda v: grouped(int(v)),
             ),
             targets=selectors.targets_followed(f.call, scope=f.scope),
+            activity_as_of=selectors.activity_as_of(),
             target_stages=selectors.TARGET_STAGES,
             map_svg=_map(by_region, f.measure, str(measure_label)),
             map_rows=by_region.rows,

@@ -30,6 +30,7 @@ from yachay.core.actors import SYSTEM
 from yachay.intake.models import Application
 from yachay.learning.models import Course, CourseVersion, LessonProgress, QuizAttempt
 from yachay.programs.models import Call, Target, Track
+from yachay.reports.services import learner_activity_refresh
 from yachay.selection.models import Decision, Offer, SelectionRun
 from yachay.selection.tests.test_selection_runs import submit
 
@@ -148,6 +149,7 @@ def world(call: Call, users: dict[str, User]) -> World:
         program=call.program, kind="min", measure="share", amount=Decimal(40),
         dimension="department_group", value="rest",
     )  # fmt: skip
+    learner_activity_refresh()
     return World(
         call=call, apps=apps, cohort_a=cohort_a, cohort_b=cohort_b, course=course,
         version=version, sessions=sessions, enrollments=enrollments, other_instructor=other,

@@ -163,7 +163,8 @@ def test_the_funnel_runs_a_fixed_number_of_queries(
     scope = Scope.of(users[role])
     with CaptureQueriesContext(connection) as q:
         funnel(world.call, scope=scope, by="department")
-    assert len(q) == 7  # total, rows, 5 weekly series
+    selects = [x for x in q.captured_queries if x["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 6  # the rows (their sum is the total), 5 weekly series
 
 
 def test_every_stage_is_counted(world: World) -> None:

@@ -5,9 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('reports', '0001_learner_activity_summary'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports bench-transparency clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -126,6 +126,9 @@ bench-verify: install
 	$(BIN)/python bench/verify_load.py $(BENCH_ARGS)
 bench-export: install
 	$(BIN)/python bench/export_bench.py $(BENCH_ARGS)
+
+bench-transparency: install
+	$(BIN)/python bench/transparency_load.py $(BENCH_ARGS)
 
 bench-reports: install
 	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)

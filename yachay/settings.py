@@ -480,6 +480,9 @@ YACHAY_EXPORT_TMPDIR = os.environ.get("YACHAY_EXPORT_TMPDIR", "")
 # Published tables (core/suppression.py, the transparency page and its open data): no cell
 # counts fewer than this many people, and none can be recovered from the margins.
 YACHAY_SMALL_CELL_K = env_int("YACHAY_SMALL_CELL_K", 10, minimum=1)
+# How often the transparency page's aggregates are counted again (a background task); a
+# snapshot older than a day is counted again by the first visitor when no worker runs.
+YACHAY_TRANSPARENCY_REFRESH_MINUTES = env_int("YACHAY_TRANSPARENCY_REFRESH_MINUTES", 60, minimum=1)
 
 # The public address, for links in emails.
 YACHAY_SITE_URL = os.environ.get("YACHAY_SITE_URL", "http://127.0.0.1:8000")

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("yachay.certificates.urls")),
     path("", include("yachay.engagement.urls")),
     path("", include("yachay.reports.urls")),
+    path("transparencia/", include("yachay.reports.public_urls")),
     path("", include("yachay.privacy.urls")),
 ]

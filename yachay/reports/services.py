@@ -1,4 +1,5 @@
-"""The reports' only writes: their summary tables, derived from the apps below.
+"""The reports' only writes: their summary tables and the snapshot of public aggregates,
+derived from the apps below (nothing is written back to the data they read).
 
 A refresh replaces a summary whole from the rows it derives from, in one transaction, so a
 reader sees the old summary or the new one. It writes no audit row: it changes no one's
@@ -8,14 +9,18 @@ ran is kept in ``SummaryRefresh``.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from yachay.cohorts.models import Attendance, Enrollment, Session
+from yachay.core.actors import Actor
+from yachay.core.services import audit_record
 from yachay.learning.models import LessonProgress, QuizAttempt
-from yachay.reports.models import LearnerActivity, SummaryRefresh
+from yachay.reports import public
+from yachay.reports.models import LearnerActivity, PublicSnapshot, SummaryRefresh
 
 ACTIVITY = "learner_activity"
 
@@ -58,3 +63,30 @@ def learner_activity_refresh() -> int:
             defaults={"refreshed_at": timezone.now(), "seconds": time.perf_counter() - started},
         )
     return count
+
+
+#: Snapshots kept (the newest is published; the others are there to compare by hand).
+KEEP_SNAPSHOTS = 48
+
+
+def public_snapshot_refresh(*, actor: Actor, now: dt.datetime | None = None) -> PublicSnapshot:
+    """Count the public aggregates now (``public.compute``: suppressed), store them as the
+    newest snapshot, delete the oldest beyond ``KEEP_SNAPSHOTS``; audited
+    (``transparency.publish``, with the digest and the number of calls)."""
+    now = now or timezone.now()
+    data = public.compute(now=now)  # reads only: outside the transaction
+    with transaction.atomic():
+        snapshot = PublicSnapshot.objects.create(
+            computed_at=now, k=data["k"], digest=public.digest(data), data=data
+        )
+        stale = PublicSnapshot.objects.order_by("-computed_at", "-id").values_list("pk", flat=True)[
+            KEEP_SNAPSHOTS:
+        ]
+        PublicSnapshot.objects.filter(pk__in=list(stale)).delete()
+        audit_record(
+            actor=actor,
+            action="transparency.publish",
+            obj=snapshot,
+            changes={"digest": snapshot.digest, "calls": len(data["calls"]), "k": data["k"]},
+        )
+    return snapshot

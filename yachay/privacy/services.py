@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -400,9 +401,8 @@ def _log_file() -> Path:
     return Path(settings.YACHAY_PRIVACY_LOG)
 
 
-def _log_append(entry: Cancellation) -> None:
-    """Append the cancellation to the log file outside the database (after commit)."""
-    line = json.dumps(
+def _log_line(entry: Cancellation) -> str:
+    return json.dumps(
         {
             "id": str(entry.id),
             "created_at": entry.created_at.isoformat(),
@@ -415,11 +415,27 @@ def _log_append(entry: Cancellation) -> None:
         },
         sort_keys=True,
     )
+
+
+def cancellation_log_sync() -> int:
+    """Append to the log file every cancellation of the database it lacks; the number
+    appended. Runs after each cancellation commits and daily (``shred_expired``), so that an
+    append lost to a crash between the commit and the write is made up for."""
     path = _log_file()
+    logged = {str(e.get("id")) for e in _log_entries(path)}
+    missing = [e for e in Cancellation.objects.order_by("created_at") if str(e.id) not in logged]
+    if not missing:
+        return 0
     path.parent.mkdir(parents=True, exist_ok=True)
+    torn = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+        if torn:  # a line cut short by a crash: ours start on a line of their own
+            fh.write("\n")
+        for entry in missing:
+            fh.write(_log_line(entry) + "\n")
         fh.flush()
+        os.fsync(fh.fileno())
+    return len(missing)
 
 
 def _apply(person: Person, actor: Actor, report: CancelReport) -> None:
@@ -475,7 +491,7 @@ def person_cancel(*, person: Person, actor: Actor, reason: str) -> CancelReport:
         obj=entry,
         changes={"users": len(users), "applications": len(apps), "counts": report.counts},
     )
-    transaction.on_commit(lambda: _log_append(entry))
+    transaction.on_commit(cancellation_log_sync)
     return report
 
 
@@ -507,9 +523,35 @@ def _log_entries(path: Path | None) -> list[dict[str, Any]]:
     return out
 
 
-def _still_there(entry: dict[str, Any]) -> Person:
+@dataclass
+class _HashIndex:
+    """Keyed hashes of every live application's DNI and email and every account's email,
+    computed once per replay (one pass over the tables, not one per log entry)."""
+
+    apps: dict[str, list[tuple[int, dt.datetime]]] = field(default_factory=dict)
+    users: dict[str, list[tuple[int, dt.datetime]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls) -> _HashIndex:
+        index = cls()
+        live = Application.objects.exclude(dni__startswith=ANONYMISED_PREFIX)
+        for pk, dni, email, created in live.values_list(
+            "pk", "dni", "email", "created_at"
+        ).iterator(5000):
+            index.apps.setdefault(_hash("dni", dni), []).append((pk, created))
+            if email:
+                index.apps.setdefault(_hash("email", email), []).append((pk, created))
+        accounts = User.objects.exclude(username__startswith="cancelled-")
+        for pk, email, joined in accounts.values_list("pk", "email", "date_joined").iterator(5000):
+            if email:
+                index.users.setdefault(_hash("email", email), []).append((pk, joined))
+        return index
+
+
+def _still_there(entry: dict[str, Any], index: _HashIndex) -> Person:
     """The rows of a logged cancellation that a restore brought back: its ids, and any live
-    application or account whose DNI or email hashes to one it logged."""
+    application or account made before it whose DNI or email hashes to one it logged (rows
+    made after it, a new application by the same person, are theirs to keep)."""
     user_ids = set(
         User.objects.filter(pk__in=entry.get("user_ids") or [])
         .exclude(username__startswith="cancelled-")
@@ -520,21 +562,12 @@ def _still_there(entry: dict[str, Any]) -> Person:
         .exclude(dni__startswith=ANONYMISED_PREFIX)
         .values_list("pk", flat=True)
     )
-    dnis, emails = set(entry.get("dni_hashes") or []), set(entry.get("email_hashes") or [])
-    if dnis or emails:
-        cutoff = dt.datetime.fromisoformat(entry["created_at"])
-        live = Application.objects.exclude(dni__startswith=ANONYMISED_PREFIX).filter(
-            created_at__lte=cutoff
-        )
-        for pk, dni, email in live.values_list("pk", "dni", "email").iterator(5000):
-            if _hash("dni", dni) in dnis or (email and _hash("email", email) in emails):
-                app_ids.add(pk)
-        accounts = User.objects.exclude(username__startswith="cancelled-").filter(
-            date_joined__lte=cutoff
-        )
-        for pk, email in accounts.values_list("pk", "email").iterator(5000):
-            if email and _hash("email", email) in emails:
-                user_ids.add(pk)
+    cutoff = dt.datetime.fromisoformat(entry["created_at"])
+    for h in entry.get("dni_hashes") or []:
+        app_ids |= {pk for pk, made in index.apps.get(h, []) if made <= cutoff}
+    for h in entry.get("email_hashes") or []:
+        app_ids |= {pk for pk, made in index.apps.get(h, []) if made <= cutoff}
+        user_ids |= {pk for pk, made in index.users.get(h, []) if made <= cutoff}
     return person_from_ids(user_ids=user_ids, application_ids=app_ids)
 
 
@@ -544,10 +577,12 @@ def privacy_replay(*, actor: Actor, path: Path | None = None) -> ReplayReport:
     times (a cancelled person's rows are found no more). The log file is read, not the
     restored table, which is as old as the backup."""
     report = ReplayReport()
-    for entry in _log_entries(path):
+    entries = _log_entries(path)
+    index = _HashIndex.build() if entries else _HashIndex()
+    for entry in entries:
         report.entries += 1
         with transaction.atomic():
-            person = _still_there(entry)
+            person = _still_there(entry, index)
             known = Cancellation.objects.filter(pk=entry["id"]).first()
             if known is None:
                 known = Cancellation.objects.create(

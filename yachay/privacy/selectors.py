@@ -41,7 +41,7 @@ def registry_tables() -> list[TableRow]:
         meta = d.model._meta
         fields = [
             FieldRow(
-                name=str(meta.get_field(name).verbose_name),
+                name=str(getattr(meta.get_field(name), "verbose_name", name)),
                 category=str(spec.category.label),
                 purpose=str(spec.purpose),
                 retention=str(spec.retention.label),

@@ -34,7 +34,7 @@ def pending(closed_call: Call, django_capture_on_commit_callbacks: Any) -> Offer
 
 def test_the_plan_says_the_pending_offer_is_declined(pending: Offer) -> None:
     plan = person_cancel_plan(person_from_application(pending.decision.application))
-    assert any("offer" in line.lower() for line in plan.done)
+    assert any("oferta" in line.lower() for line in plan.done)
 
 
 def test_cancelling_declines_the_pending_offer_and_anonymises_the_application(

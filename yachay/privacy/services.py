@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -324,13 +324,63 @@ def anonymise_rows(declaration: Declaration, rows: list[models.Model]) -> None:
             per_row.append(name)
         else:
             constant[name] = declaration.replacement(name, rows[0])
-    if constant:
-        manager.filter(pk__in=[r.pk for r in rows]).update(**constant)
-    if per_row:
-        for row in rows:
-            for name in per_row:
-                setattr(row, name, declaration.replacement(name, row))
-        manager.bulk_update(rows, per_row, batch_size=500)
+    if not per_row:
+        if constant:
+            manager.filter(pk__in=[r.pk for r in rows]).update(**constant)
+        return
+    values = [(row.pk, [declaration.replacement(name, row) for name in per_row]) for row in rows]
+    for start in range(0, len(values), 1000):
+        _bulk_set(declaration.model, per_row, values[start : start + 1000], constant)
+
+
+def _bulk_set(
+    model: type[models.Model],
+    names: list[str],
+    rows: list[tuple[Any, list[Any]]],
+    constant: dict[str, Any] | None = None,
+) -> None:
+    """``UPDATE table SET a = v.a, ..., c = %s FROM (VALUES (pk, a, ...), ...) v WHERE pk =
+    v.pk``: one statement for many rows with a value each (``names``), and the values they
+    all take (``constant``). Django's ``bulk_update`` builds a CASE expression per row and
+    field, which costs seconds of Python per thousand rows; this is the statement PostgreSQL
+    and SQLite (3.33+) run directly, and each row is written once."""
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = [cast("models.Field[Any, Any]", meta.get_field(n)) for n in names]
+    pk_field = cast("models.Field[Any, Any]", meta.pk)
+    table, pk = qn(meta.db_table), qn(pk_field.column)
+    if connection.vendor == "postgresql":  # VALUES parameters are text until cast
+        # The type a foreign key to the pk would have ("bigint", not "bigserial").
+        pk_type = pk_field.rel_db_type(connection)  # type: ignore[attr-defined]  # not in the stubs
+        casts = [pk_type] + [f.db_type(connection) for f in fields]
+        one = "(" + ", ".join(f"CAST(%s AS {t})" for t in casts) + ")"
+    else:
+        one = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    if connection.vendor == "sqlite":  # SQLite names a VALUES list's columns column1, column2...
+        columns = [f"column{i + 1}" for i in range(len(fields) + 1)]
+        alias = "v"
+    else:
+        columns = [pk] + [qn(f.column) for f in fields]
+        alias = "v(" + ", ".join(columns) + ")"
+    sets = ", ".join(
+        f"{qn(f.column)} = v.{col}" for f, col in zip(fields, columns[1:], strict=True)
+    )
+    fixed = [cast("models.Field[Any, Any]", meta.get_field(n)) for n in constant or {}]
+    if fixed:
+        sets += ", " + ", ".join(f"{qn(f.column)} = %s" for f in fixed)
+    # Identifiers come from the model's metadata, quoted; every value is a parameter.
+    values_list = ", ".join([one] * len(rows))
+    sql = f"UPDATE {table} SET {sets} FROM (VALUES {values_list}) AS {alias} WHERE {table}.{pk} = v.{columns[0]}"  # noqa: E501, S608
+    params: list[Any] = [
+        f.get_db_prep_save(v, connection)
+        for f, v in zip(fixed, (constant or {}).values(), strict=True)
+    ]
+    for key, values in rows:
+        params.append(key)
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _anonymise(declaration: Declaration, rows: QuerySet[models.Model]) -> int:
@@ -711,6 +761,8 @@ def privacy_shred(
                 batch = list(
                     pending.filter(pk__gt=last_pk)
                     .select_related("call")
+                    # What the per-row replacements read: the row's own fields and its call.
+                    .only("pk", "dni", "reference", "birth_date", "ubigeo", "call__closes_at")
                     .select_for_update(of=("self",), skip_locked=True)
                     .order_by("pk")[:batch_size]
                 )

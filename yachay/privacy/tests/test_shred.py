@@ -103,7 +103,7 @@ def test_a_second_run_finds_nothing_left_and_changes_nothing(past_call: Call) ->
 
 
 def test_an_interrupted_run_is_finished_by_the_next(past_call: Call) -> None:
-    real = Application.objects.bulk_update
+    real = services._bulk_set
     calls = {"n": 0}
 
     def dies_on_the_second_batch(*args: Any, **kwargs: Any) -> Any:
@@ -113,7 +113,7 @@ def test_an_interrupted_run_is_finished_by_the_next(past_call: Call) -> None:
         return real(*args, **kwargs)
 
     with (
-        mock.patch.object(Application.objects, "bulk_update", dies_on_the_second_batch),
+        mock.patch.object(services, "_bulk_set", dies_on_the_second_batch),
         pytest.raises(KeyboardInterrupt),
     ):
         privacy_shred(actor=SYSTEM, batch_size=5)

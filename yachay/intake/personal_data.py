@@ -176,9 +176,7 @@ declare(
         ),
         "accessibility_needs": Field(
             C.SENSITIVE,
-            _(
-                "to adapt sessions and venues to the person (health data: sensitive under Ley 29733)"
-            ),
+            _("to adapt sessions and venues to the person (health data, sensitive: Ley 29733)"),
             R.PROGRAM,
             X.ERASE,
         ),

@@ -158,3 +158,20 @@ def test_the_plan_explains_the_certificate_that_is_kept(history: History) -> Non
     if history.certificate is None:
         pytest.skip("the fixture's learner did not complete")  # pragma: no cover
     assert any("certific" in k.what.lower() for k in plan.kept)
+
+
+def test_queued_messages_about_the_person_are_stopped_and_others_kept(
+    history: History, users: dict[str, User], settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from yachay.accounts.tasks import send_login_link
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    send_login_link.enqueue(user_id=history.user.pk, key="k1", next_url="")
+    send_login_link.enqueue(user_id=users["learner"].pk, key="k2", next_url="")
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    report = person_cancel(person=person_from_user(history.user), actor=SYSTEM, reason="")
+    left = DBTaskResult.objects.filter(status="READY")
+    assert report.counts["tasks_stopped"] == 1
+    assert [t.args_kwargs["kwargs"]["user_id"] for t in left] == [users["learner"].pk]

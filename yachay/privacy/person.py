@@ -156,6 +156,12 @@ NOT_PER_PERSON: dict[str, str] = {
         "anonymised, and the published selection must stay reproducible"
     ),
     "privacy.Cancellation": "the log itself: keyed hashes and ids, what a restore re-applies",
+    "sessions.Session": (
+        "a session names its account only inside its signed data, so finding one person's "
+        "means decoding every live session; a cancellation ends the person's sessions at once "
+        "instead (the account's password hash changes, which Django checks on every request) "
+        "and the daily job deletes the rows of cancelled accounts (sessions_of_cancelled_delete)"
+    ),
 }
 
 
@@ -207,25 +213,8 @@ def audit_events(person: Person) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(q)
 
 
-def _sessions(person: Person) -> QuerySet[models.Model]:
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    wanted = {str(pk) for pk in person.user_ids}
-    keys = []
-    if wanted:
-        live = Session.objects.filter(expire_date__gt=timezone.now())
-        for key, data in live.values_list("session_key", "session_data").iterator(2000):
-            decoded = SessionStore().decode(data)
-            if str(decoded.get("_auth_user_id", "")) in wanted:
-                keys.append(key)
-    return Session.objects.filter(session_key__in=keys)
-
-
 SPECIAL_FINDERS: dict[str, Callable[[Person], QuerySet[models.Model]]] = {
     "admin.LogEntry": _log_entries,
-    "sessions.Session": _sessions,
     "core.AuditEvent": audit_events,
 }
 

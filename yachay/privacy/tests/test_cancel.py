@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import models
+from django.test import Client
 
 from yachay.accounts.models import ApiKey, User
 from yachay.core.actors import SYSTEM
@@ -21,6 +22,7 @@ from yachay.privacy.services import (
     person_cancel_plan,
     person_from_email,
     person_from_user,
+    sessions_of_cancelled_delete,
 )
 from yachay.privacy.tests.conftest import NEEDLES, History
 
@@ -109,9 +111,20 @@ def test_sign_in_keys_and_sessions_end(history: History) -> None:
     assert history.client.get("/mi-cuenta/").status_code == 200
     person_cancel(person=person_from_user(history.user), actor=SYSTEM, reason="")
     assert not ApiKey.objects.filter(user=history.user, revoked_at__isnull=True).exists()
-    assert not Session.objects.exists()
     response = history.client.get("/mi-cuenta/")
-    assert response.status_code == 302  # signed out
+    assert response.status_code == 302  # signed out at once
+
+
+def test_the_daily_job_deletes_the_session_rows_of_cancelled_accounts(
+    history: History, users: dict[str, User]
+) -> None:
+    other = Client()
+    other.force_login(users["learner"])
+    person_cancel(person=person_from_user(history.user), actor=SYSTEM, reason="")
+    assert Session.objects.count() == 2  # ended (the password hash changed), rows still there
+    assert sessions_of_cancelled_delete() == 1
+    assert Session.objects.count() == 1  # the other learner's
+    assert sessions_of_cancelled_delete() == 0
 
 
 def test_the_cancellation_is_logged_without_personal_data(history: History, settings: Any) -> None:

@@ -117,6 +117,17 @@ class Declaration:
     delete_rows: bool = False
     # Relations the anonymising functions (``Field.to``) read, fetched with the rows.
     select_related: tuple[str, ...] = ()
+    # Words for a library's model and fields whose own are not translated: "" names the model.
+    labels: dict[str, StrOrPromise] = field(default_factory=dict)
+
+    def name(self) -> str:
+        """The model's name in words (plural), in the user's language."""
+        return str(self.labels.get("") or self.model._meta.verbose_name_plural)
+
+    def field_name(self, name: str) -> str:
+        if name in self.labels:
+            return str(self.labels[name])
+        return str(getattr(self.model._meta.get_field(name), "verbose_name", name))
 
     @property
     def model(self) -> type[models.Model]:
@@ -163,6 +174,7 @@ def declare(
     not_personal: str | Iterable[str] = (),
     delete_rows: bool = False,
     select_related: tuple[str, ...] = (),
+    labels: dict[str, StrOrPromise] | None = None,
 ) -> Declaration:
     """Declare one model (``"app_label.ModelName"``). ``not_personal`` is a list of names, or
     one string of names separated by spaces. Declaring a model twice is an error."""
@@ -183,6 +195,7 @@ def declare(
         not_personal=others,
         delete_rows=delete_rows,
         select_related=select_related,
+        labels=dict(labels or {}),
     )
     _REGISTRY[label] = declaration
     return declaration

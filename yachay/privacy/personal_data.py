@@ -25,9 +25,35 @@ REPLAY = _(
 )
 
 
-def _axes(label: str, extra_not_personal: str, extra: dict[str, Field] | None = None) -> None:
+# django-axes and django-otp have no Spanish: our words for what the page shows.
+AXES_LABELS = {
+    "username": _("username typed"),
+    "ip_address": _("IP address"),
+    "user_agent": _("browser"),
+    "http_accept": _("formats the browser accepts"),
+    "attempt_time": _("time of the attempt"),
+    "get_data": _("address parameters"),
+    "post_data": _("form data"),
+    "logout_time": _("time of signing out"),
+    "session_hash": _("session hash"),
+}
+OTP_LABELS = {
+    "key": _("secret key"),
+    "name": _("device name"),
+    "last_used_at": _("last used"),
+    "token": _("recovery code"),
+}
+
+
+def _axes(
+    label: str,
+    name: object,
+    extra_not_personal: str,
+    extra: dict[str, Field] | None = None,
+) -> None:
     declare(
         label,
+        labels={"": name, **AXES_LABELS},  # type: ignore[dict-item]
         subject="user",
         purpose=SIGN_IN_SECURITY,
         delete_rows=True,
@@ -43,9 +69,10 @@ def _axes(label: str, extra_not_personal: str, extra: dict[str, Field] | None = 
     )
 
 
-_axes("axes.AccessFailureLog", "locked_out")
+_axes("axes.AccessFailureLog", _("failed sign-ins"), "locked_out")
 _axes(
     "axes.AccessAttempt",
+    _("sign-in attempts counted"),
     "failures_since_start",
     {
         # axes cleanses passwords from the form data it keeps; what remains is still the form.
@@ -55,6 +82,7 @@ _axes(
 )
 _axes(
     "axes.AccessLog",
+    _("sign-ins"),
     "",
     {
         "logout_time": Field(C.TECHNICAL, SIGN_IN_SECURITY, R.SECURITY, X.ERASE),
@@ -65,6 +93,7 @@ declare("axes.AccessAttemptExpiration", not_personal="access_attempt expires_at"
 
 declare(
     "otp_totp.TOTPDevice",
+    labels={"": _("authenticator apps"), **OTP_LABELS},
     subject="user",
     purpose=SECOND_FACTOR,
     delete_rows=True,
@@ -80,6 +109,7 @@ declare(
 )
 declare(
     "otp_static.StaticDevice",
+    labels={"": _("recovery code sets"), **OTP_LABELS},
     subject="user",
     purpose=SECOND_FACTOR,
     delete_rows=True,
@@ -93,6 +123,7 @@ declare(
 )
 declare(
     "otp_static.StaticToken",
+    labels={"": _("recovery codes"), **OTP_LABELS},
     subject="user",
     purpose=SECOND_FACTOR,
     delete_rows=True,

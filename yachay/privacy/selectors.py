@@ -38,10 +38,9 @@ def registry_tables() -> list[TableRow]:
     for label, d in sorted(registry().items()):
         if not d.holds_personal_data:
             continue
-        meta = d.model._meta
         fields = [
             FieldRow(
-                name=str(getattr(meta.get_field(name), "verbose_name", name)),
+                name=d.field_name(name),
                 category=str(spec.category.label),
                 purpose=str(spec.purpose),
                 retention=str(spec.retention.label),
@@ -53,7 +52,7 @@ def registry_tables() -> list[TableRow]:
         out.append(
             TableRow(
                 label=label,
-                name=str(meta.verbose_name_plural),
+                name=d.name(),
                 purpose=str(d.purpose),
                 fields=fields,
             )

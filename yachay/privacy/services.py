@@ -109,7 +109,7 @@ def _row_export(declaration: Declaration, row: models.Model) -> dict[str, Any]:
         value = getattr(row, f.attname)
         item: dict[str, Any] = {
             "field": f.name,
-            "label": str(f.verbose_name),
+            "label": declaration.field_name(f.name),
             "value": _json_value(value),
             "personal": spec is not None,
         }
@@ -139,11 +139,10 @@ def person_access_export(*, person: Person, actor: Actor) -> dict[str, Any]:
         items = [_row_export(declaration, row) for row in rows.order_by("pk")]
         if not items:
             continue
-        model = declaration.model
         tables.append(
             {
                 "model": label,
-                "name": str(model._meta.verbose_name_plural),
+                "name": declaration.name(),
                 "purpose": str(declaration.purpose),
                 "rows": items,
             }

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (the app's pages are added here)
+from django.urls import path
+
+from yachay.privacy import views
 
 app_name = "privacy"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("personal/datos-personales/", views.registry_page, name="registry"),
+]

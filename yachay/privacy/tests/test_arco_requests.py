@@ -176,7 +176,7 @@ def test_a_rectification_with_a_wrong_dni_check_is_refused_in_words(
     client.force_login(users["learner"])
     response = ask(client, "rectificacion", field="dni", value="45678912", dni_check="Z")
     assert response.status_code == 422
-    assert "no corresponde al DNI" in response.content.decode()
+    assert "no coincide con el DNI" in response.content.decode()
     assert 'value="45678912"' in response.content.decode()  # what they typed is kept
     assert not Case.objects.exists()
 

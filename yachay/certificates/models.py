@@ -97,11 +97,21 @@ class StatusList(models.Model):
 class Certificate(models.Model):
     """One learner's certificate for one track: issued once, printed and signed from here."""
 
-    enrollment = models.OneToOneField(
+    # One enrollment, one valid certificate; a re-issue (a rectified name, a new template)
+    # revokes the old one and adds the new one, which ``replaces`` it.
+    enrollment = models.ForeignKey(
         Enrollment,
         verbose_name=_("enrollment"),
         on_delete=models.PROTECT,
-        related_name="certificate",
+        related_name="certificates",
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -140,6 +150,11 @@ class Certificate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["status_list", "status_index"], name="certificate_status_index_once"
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_valid_once_per_enrollment",
             ),
             models.UniqueConstraint(
                 fields=["user", "track"],

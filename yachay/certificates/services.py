@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yachay.certificates import credential as vc
@@ -22,6 +22,7 @@ from yachay.certificates.models import Certificate, StatusList
 from yachay.cohorts.models import Enrollment
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record
+from yachay.core.validators import has_control_chars
 from yachay.learning.models import Completion
 from yachay.learning.selectors import enrollment_track
 from yachay.programs.models import Track
@@ -130,10 +131,62 @@ def build_signed_credential(
     )
 
 
+def _current(enrollment_id: int) -> Certificate | None:
+    """The enrollment's newest certificate (valid or revoked), if it has one."""
+    return (
+        Certificate.objects.filter(enrollment_id=enrollment_id)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+def _new_certificate(
+    *,
+    enrollment: Enrollment,
+    track: Track,
+    completion_date: date,
+    key: SigningKey,
+    replaces: Certificate | None = None,
+) -> Certificate:
+    """A signed certificate for ``enrollment`` with the learner's name as it is now, saved;
+    call it in a transaction holding the enrollment's lock."""
+    status_list, index = _take_index()
+    issued_at = timezone.now().replace(microsecond=0)
+    certificate = Certificate(
+        enrollment=enrollment,
+        user=enrollment.user,
+        track=track,
+        full_name=enrollment.application.full_name[:120],
+        hours=_hours(enrollment),
+        completion_date=completion_date,
+        issued_at=issued_at,
+        status_list=status_list,
+        status_index=index,
+        replaces=replaces,
+    )
+    certificate.credential = build_signed_credential(
+        code=certificate.code,
+        track=track,
+        hours=certificate.hours,
+        issued_at=issued_at,
+        status_list=status_list,
+        status_index=index,
+        learner_id=enrollment.user_id,
+        key=key,
+    )
+    with transaction.atomic():
+        certificate.save(force_insert=True)
+    return certificate
+
+
 def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
     """The enrollment's certificate, issued now if it has none: exactly once, however many
-    times (or how concurrently) this runs. Only a completed enrollment earns one."""
-    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    times (or how concurrently) this runs. Only a completed enrollment earns one.
+
+    An enrollment that already has one gets it back, even a revoked one: revoking is an
+    admin's decision that a retried task must not undo (a re-issue is
+    ``certificate_reissue``)."""
+    existing = _current(enrollment.pk)
     if existing is not None:
         return existing
     if enrollment.status != Enrollment.Status.COMPLETED:
@@ -144,39 +197,20 @@ def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
     key = signing_key()
     with transaction.atomic():
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
-        existing = Certificate.objects.filter(enrollment=enrollment).first()
+        existing = _current(enrollment.pk)
         if existing is not None:  # issued while we waited for the lock
             return existing
-        status_list, index = _take_index()
-        issued_at = timezone.now().replace(microsecond=0)
-        certificate = Certificate(
-            enrollment=enrollment,
-            user=enrollment.user,
-            track=track,
-            full_name=enrollment.application.full_name[:120],
-            hours=_hours(enrollment),
-            completion_date=_completion_date(enrollment),
-            issued_at=issued_at,
-            status_list=status_list,
-            status_index=index,
-        )
-        certificate.credential = build_signed_credential(
-            code=certificate.code,
-            track=track,
-            hours=certificate.hours,
-            issued_at=issued_at,
-            status_list=status_list,
-            status_index=index,
-            learner_id=enrollment.user_id,
-            key=key,
-        )
         try:
-            with transaction.atomic():
-                certificate.save(force_insert=True)
+            certificate = _new_certificate(
+                enrollment=enrollment,
+                track=track,
+                completion_date=_completion_date(enrollment),
+                key=key,
+            )
         except IntegrityError:
             # The same learner and track already hold a valid certificate, or (50 random
             # bits) the code was taken: hand back the one that exists.
-            found = Certificate.objects.filter(enrollment=enrollment).first() or (
+            found = _current(enrollment.pk) or (
                 Certificate.objects.filter(
                     user=enrollment.user, track=track, revoked_at__isnull=True
                 ).first()
@@ -193,14 +227,80 @@ def certificate_issue(*, enrollment: Enrollment, actor: Actor) -> Certificate:
     return certificate
 
 
-def certificate_revoke(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
-    """Revoke a certificate with a reason (audited): its bit in the status list turns on,
-    and the verification page says since when."""
-    reason = (reason or "").strip()
+def certificate_reissue(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
+    """Replace a valid certificate by a new one (a rectified name, new issuers or template):
+    the old one is revoked with ``reason``, the new one carries the learner's name as it is
+    now, a new code and a new signature. Both in one transaction, audited; the enrollment
+    keeps one valid certificate throughout."""
+    reason = _clean_reason(reason)
+    key = signing_key()
+    with transaction.atomic():
+        Enrollment.objects.select_for_update().filter(pk=certificate.enrollment_id).first()
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if old.revoked_at is not None:
+            raise CertificateError(
+                _("The certificate %(code)s is revoked: it cannot be re-issued.")
+                % {"code": old.code}
+            )
+        old.revoked_at = timezone.now()
+        old.revocation_reason = reason
+        old.revoked_by = actor.user if actor.user and actor.user.pk else None
+        old.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+        enrollment = Enrollment.objects.select_related("application__call", "user").get(
+            pk=old.enrollment_id
+        )
+        new = _new_certificate(
+            enrollment=enrollment,
+            track=old.track,
+            completion_date=old.completion_date,
+            key=key,
+            replaces=old,
+        )
+        audit_record(
+            actor=actor,
+            action="certificate.reissue",
+            obj=new,
+            changes={"code": [old.code, new.code], "reason": reason, "key": key.name},
+        )
+    return new
+
+
+def certificates_follow_rectified_name(*, application_id: int, actor: Actor) -> list[Certificate]:
+    """Re-issue every valid certificate of this application's enrollment whose name is no
+    longer the learner's (the name was rectified), the old ones revoked "rectified name".
+    Running it again changes nothing: the new certificates already carry the name."""
+    reissued = []
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("rectified name")
+    for certificate in Certificate.objects.filter(
+        enrollment__application_id=application_id, revoked_at__isnull=True
+    ).select_related("enrollment__application"):
+        if certificate.full_name == certificate.enrollment.application.full_name[:120]:
+            continue
+        try:
+            reissued.append(
+                certificate_reissue(certificate=certificate, reason=reason, actor=actor)
+            )
+        except CertificateError:
+            continue  # revoked meanwhile (by an admin, or by a run of this at the same time)
+    return reissued
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise CertificateError(_("Say why the certificate is revoked."))
     if len(reason) > 1000:
         raise CertificateError(_("The reason is too long (at most 1000 characters)."))
+    if has_control_chars(reason.replace("\r", " ").replace("\n", " ").replace("\t", " ")):
+        raise CertificateError(_("Remove the invisible control characters from this text."))
+    return reason
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: Actor) -> Certificate:
+    """Revoke a certificate with a reason (audited): its bit in the status list turns on,
+    and the verification page says since when."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if certificate.revoked_at is not None:

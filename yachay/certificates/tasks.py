@@ -17,3 +17,17 @@ def issue_certificate(*, enrollment_id: int) -> str | None:
     if enrollment is None or enrollment.status != Enrollment.Status.COMPLETED:
         return None
     return services.certificate_issue(enrollment=enrollment, actor=SYSTEM).code
+
+
+@task()
+def reissue_rectified_name(*, application_id: int) -> list[str]:
+    """Re-issue the certificates whose learner's name was rectified; running it again
+    changes nothing. Returns the new codes."""
+    from yachay.certificates import services
+
+    return [
+        c.code
+        for c in services.certificates_follow_rectified_name(
+            application_id=application_id, actor=SYSTEM
+        )
+    ]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -8,16 +11,21 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from yachay.core.actors import Actor
 from yachay.core.services import audit_record, email_send_once
+from yachay.core.validators import clean_text, has_control_chars
 from yachay.intake import tasks
+from yachay.intake.forms import TYPE_MESSAGES, ApplicationFields
 from yachay.intake.models import Application
+from yachay.intake.signals import application_rectified
 from yachay.programs.models import Call
 
 # No 0/O, 1/I/L, U: a code read over the phone or typed on a small screen.
@@ -216,3 +224,162 @@ def _send_confirmation(app: Application) -> bool:
         body = render_to_string("intake/email/confirmation.txt", context)
     message = EmailMessage(subject, body, to=[app.email])
     return email_send_once(key=f"application:{app.pk}:confirmation", message=message)
+
+
+# What staff may correct in an application: the person's identity and contact data, checked
+# by the application form's own rules. What the person chose (segment, modality,
+# schedules...) is what they applied with, and stays.
+RECTIFIABLE_FIELDS = (
+    "dni", "dni_check", "given_names", "paternal_surname", "maternal_surname", "birth_date",
+    "gender", "email", "phone", "ruc", "business_name",
+)  # fmt: skip
+NAME_FIELDS = frozenset({"given_names", "paternal_surname", "maternal_surname"})
+# Written to the audit as keyed fingerprints, never in plain text (core.AuditEvent keeps no
+# DNI, birth date, phone or email): the same value always gives the same fingerprint, so an
+# auditor holding a value can tell whether it was the old or the new one.
+FINGERPRINTED_FIELDS = frozenset({"dni", "dni_check", "birth_date", "email", "phone", "ruc"})
+REASON_MAX_LENGTH = 500
+
+
+def audit_fingerprint(value: object) -> str:
+    """A keyed fingerprint of a personal value for the audit ("" stays "")."""
+    text = "" if value in (None, "") else str(value)
+    if not text:
+        return ""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"intake-audit:{text}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"hmac:{digest[:16]}"
+
+
+def _form_value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rectified_values(application: Application, changes: dict[str, object]) -> dict[str, object]:
+    """The cleaned new values of ``changes``, by the application form's rules; raises a
+    ``ValidationError`` keyed by field with the form's (translated) messages."""
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name not in RECTIFIABLE_FIELDS:
+            errors[name] = [_("This field cannot be rectified.")]
+        elif name == "birth_date" and isinstance(value, dt.date):
+            continue
+        elif not isinstance(value, str):
+            errors[name] = [str(TYPE_MESSAGES[str])]
+        elif has_control_chars(value.replace("\r", " ").replace("\n", " ").replace("\t", " ")):
+            # Before the form, whose NUL check would say it in other words.
+            errors[name] = [_("Remove the invisible control characters from this text.")]
+    if errors:
+        raise ValidationError(errors)
+    # The form sees the application as it is, with the changes on top; only the changed
+    # fields' answers count (a call edited since may no longer accept what was sent then).
+    data = {name: _form_value(getattr(application, name)) for name in RECTIFIABLE_FIELDS}
+    data |= {
+        "segment": application.segment,
+        "sector": application.sector,
+        "digital_level": str(application.digital_level),
+        "modality": application.modality,
+        "schedules": list(application.schedules),
+        "woman_led": _form_value(application.woman_led),
+        "accessibility_needs": application.accessibility_needs,
+    }
+    data |= {name: _form_value(value) for name, value in changes.items()}
+    form = ApplicationFields(data, call=application.call)
+    form.is_valid()
+    checked = set(changes) | ({"dni_check"} if "dni" in changes else set())
+    for name in sorted(checked):
+        if name in form.errors:
+            errors[name] = [str(m) for m in form.errors[name]]
+    if errors:
+        raise ValidationError(errors)
+    # A new DNI is checked with the check character on file (or the one given with it).
+    return {name: form.cleaned_data[name] for name in checked}
+
+
+def application_rectify(
+    *, application: Application, changes: dict[str, object], reason: str, actor: Actor
+) -> Application:
+    """Correct an application's identity or contact data (a misspelt name, a wrong DNI).
+
+    ``changes`` maps field names (``RECTIFIABLE_FIELDS``) to new values, checked by the same
+    rules as the application form: a DNI of 8 digits with its check character, a Peruvian
+    mobile, an email, names of letters without control characters... Raises
+    ``ValidationError`` with a translated message per field (and under "reason" when no
+    reason is given). Audited with old → new (DNI, birth date, email, phone, RUC as keyed
+    fingerprints); after the commit ``signals.application_rectified`` is sent with the
+    changed fields, so that the apps above can follow (certificates re-issues a
+    certificate whose name changed). Values equal to the current ones change nothing.
+    """
+    reason_errors: list[str] = []
+    if not isinstance(reason, str) or not reason.strip():
+        reason_errors.append(_("Say why the data is rectified."))
+    else:
+        try:
+            reason = clean_text(reason, max_length=REASON_MAX_LENGTH)
+        except ValidationError as e:
+            reason_errors.extend(str(m) for m in e.messages)
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationError({"__all__": [_("Nothing to rectify: give at least one field.")]})
+    try:
+        cleaned = _rectified_values(application, changes)
+    except ValidationError as e:
+        if reason_errors:
+            e.error_dict["reason"] = [ValidationError(m) for m in reason_errors]
+        raise
+    if reason_errors:
+        raise ValidationError({"reason": reason_errors})
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        old_full_name = app.full_name
+        diff: dict[str, list[object]] = {}
+        for name, value in cleaned.items():
+            old = getattr(app, name)
+            if old != value:
+                diff[name] = [old, value]
+                setattr(app, name, value)
+        if not diff:
+            return app
+        taken = ValidationError(
+            {"dni": [_("Another application to this call already has this DNI.")]}
+        )
+        if "dni" in diff and (
+            Application.objects.filter(call=app.call, dni=app.dni).exclude(pk=app.pk).exists()
+        ):
+            raise taken
+        try:
+            with transaction.atomic():
+                app.save(update_fields=sorted(diff))
+        except IntegrityError:  # the DNI taken by an application saved meanwhile
+            raise taken from None
+        fields = frozenset(diff) | (
+            {"full_name"} if app.full_name != old_full_name else frozenset()
+        )
+        audit_record(
+            actor=actor,
+            action="application.rectify",
+            obj=app,
+            changes={
+                **{
+                    name: (
+                        [audit_fingerprint(old), audit_fingerprint(new)]
+                        if name in FINGERPRINTED_FIELDS
+                        else [_form_value(old), _form_value(new)]
+                    )
+                    for name, (old, new) in diff.items()
+                },
+                "reason": reason,
+            },
+        )
+        transaction.on_commit(
+            partial(application_rectified.send, sender=Application, application=app, fields=fields)
+        )
+    return app

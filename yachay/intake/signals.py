@@ -1,0 +1,12 @@
+"""What intake announces to the apps above it. Intake imports none of them: an app that
+cares connects a receiver in its ``AppConfig.ready`` (certificates re-issues one)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Staff rectified an application's data (``services.application_rectify``), and the change
+# is committed. Sent with ``application`` (the ``Application``, as saved) and ``fields``
+# (a frozenset of the changed field names; "full_name" is in it when the person's full
+# name, as certificates print it, changed).
+application_rectified = Signal()

@@ -19,7 +19,9 @@ class Person:
     def from_email(cls, email: str) -> Person:
         from yachay.intake.models import Application
 
-        return cls(emails={email}, applications=list(Application.objects.filter(email__iexact=email)))
+        return cls(
+            emails={email}, applications=list(Application.objects.filter(email__iexact=email))
+        )
 
     @classmethod
     def from_user(cls, user: Any) -> Person:

@@ -56,7 +56,9 @@ class IdentityForm(forms.Form):
             try:
                 validate_email(value)
             except ValidationError:
-                raise ValidationError(_("Write a valid email address, such as ana@example.pe.")) from None
+                raise ValidationError(
+                    _("Write a valid email address, such as ana@example.pe.")
+                ) from None
         return value
 
     def clean_dni(self) -> str:
@@ -67,7 +69,7 @@ class IdentityForm(forms.Form):
         return _nothing_odd(self.cleaned_data.get("reference", ""), 20).upper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         how = data.get("how")
         if how == "email" and not data.get("email") and "email" not in self.errors:
             self.add_error("email", _("Write the email you applied with."))
@@ -138,7 +140,7 @@ class RequestForm(forms.Form):
         return _nothing_odd(self.cleaned_data.get("note", ""), 2000)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if self.kind != "rectification" or "field" not in data or "value" not in data:
             return data
         field = data["field"]
@@ -184,7 +186,9 @@ def _clean_rectified(field: str, raw: str, dni_check: str) -> str:
         try:
             validate_email(value)
         except ValidationError:
-            raise ValidationError(_("Write a valid email address, such as ana@example.pe.")) from None
+            raise ValidationError(
+                _("Write a valid email address, such as ana@example.pe.")
+            ) from None
         if len(value) > 254:
             raise ValidationError(_("This email address is too long."))
         return value

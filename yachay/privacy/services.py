@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -158,16 +157,24 @@ def case_from_confirmation(token: str) -> Case:
             _("This confirmation link has expired. Send your request again from the site.")
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
-        raise CaseRefused(_("This confirmation link is not valid. Copy the whole link from the email.")) from None
+        raise CaseRefused(
+            _("This confirmation link is not valid. Copy the whole link from the email.")
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
-        raise CaseRefused(_("This confirmation link is not valid. Copy the whole link from the email."))
+        raise CaseRefused(
+            _("This confirmation link is not valid. Copy the whole link from the email.")
+        )
     case = Case.objects.filter(code=data["c"]).first()
     if case is None:
-        raise CaseRefused(_("This confirmation link is not valid. Copy the whole link from the email."))
+        raise CaseRefused(
+            _("This confirmation link is not valid. Copy the whole link from the email.")
+        )
     if case.status != Case.Status.RECEIVED or not case.confirm_nonce:
         raise CaseRefused(_("This request is already confirmed."))
     if not secrets.compare_digest(str(data.get("n", "")), case.confirm_nonce):
-        raise CaseRefused(_("This confirmation link is not valid. Copy the whole link from the email."))
+        raise CaseRefused(
+            _("This confirmation link is not valid. Copy the whole link from the email.")
+        )
     return case
 
 
@@ -214,7 +221,10 @@ def _answer_at_once(case: Case, actor: Actor) -> None:
         for address in selectors.case_addresses(case):
             for purpose in purposes:
                 objection_record(
-                    email=address, purpose=purpose, actor=actor, source=f"privacy-case:{case.reference}"
+                    email=address,
+                    purpose=purpose,
+                    actor=actor,
+                    source=f"privacy-case:{case.reference}",
                 )
         names = ", ".join(str(Objection.Purpose(p).label) for p in purposes)
         _answer(
@@ -261,7 +271,10 @@ def case_take(*, case: Case, actor: Actor) -> Case:
         case.handled_by = actor.user
         case.save(update_fields=["status", "handled_by"])
         audit_record(
-            actor=actor, action="privacy.case_take", obj=case, changes={"status": [old, case.status]}
+            actor=actor,
+            action="privacy.case_take",
+            obj=case,
+            changes={"status": [old, case.status]},
         )
     return case
 

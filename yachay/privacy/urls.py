@@ -6,9 +6,7 @@ app_name = "privacy"
 
 urlpatterns = [
     path("privacidad/mis-datos/", views.rights, name="rights"),
-    path(
-        "privacidad/solicitudes/<slug:slug>/nueva/", views.request_new, name="request"
-    ),
+    path("privacidad/solicitudes/<slug:slug>/nueva/", views.request_new, name="request"),
     path("privacidad/confirmar/<str:token>/", views.confirm, name="confirm"),
     path("privacidad/solicitud/<str:code>/", views.case_page, name="case"),
     path(

@@ -49,7 +49,7 @@ def rights(request: HttpRequest) -> HttpResponse:
     """The four rights and a form for each; a signed-in person also sees their requests."""
     cases = []
     if request.user.is_authenticated:
-        cases = list(selectors.learner_cases(request.user))  # type: ignore[arg-type]  # signed in
+        cases = list(selectors.learner_cases(request.user))
     return render(request, "privacy/rights.html", {"slugs": SLUGS, "cases": cases})
 
 
@@ -101,12 +101,18 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
         services.case_open(
             route=Case.Route.DNI, email=app.email, application=app, actor=PUBLIC, **common
         )
-        return render(request, "privacy/sent.html", {"masked": _mask(app.email), "hours": settings.YACHAY_ARCO_CONFIRM_HOURS})
+        return render(
+            request,
+            "privacy/sent.html",
+            {"masked": _mask(app.email), "hours": settings.YACHAY_ARCO_CONFIRM_HOURS},
+        )
     email = identity.cleaned_data["email"]
     # The same answer whether or not the address is on file: this page tells nobody who applied.
     if selectors.email_on_file(email):
         services.case_open(route=Case.Route.EMAIL, email=email, actor=PUBLIC, **common)
-    return render(request, "privacy/sent.html", {"masked": "", "hours": settings.YACHAY_ARCO_CONFIRM_HOURS})
+    return render(
+        request, "privacy/sent.html", {"masked": "", "hours": settings.YACHAY_ARCO_CONFIRM_HOURS}
+    )
 
 
 @personal_data
@@ -120,12 +126,14 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "privacy/refused.html", {"error": exc.message}, status=404)
     if request.method == "POST":
         user = request.user if request.user.is_authenticated else None
-        actor = Actor.of_user(user) if user is not None else PUBLIC  # type: ignore[arg-type]
+        actor = Actor.of_user(user) if user is not None else PUBLIC
         try:
             case = services.case_confirm(token=token[:2000], actor=actor)
         except services.CaseRefused as exc:
             return render(request, "privacy/refused.html", {"error": exc.message}, status=409)
-        messages.success(request, _("Thank you: your request %(ref)s is confirmed.") % {"ref": case.reference})
+        messages.success(
+            request, _("Thank you: your request %(ref)s is confirmed.") % {"ref": case.reference}
+        )
         return redirect("privacy:case", code=case.code)
     return render(request, "privacy/confirm.html", _case_context(case))
 
@@ -133,7 +141,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def _case_or_404(code: str) -> Case:
     if not CODE.match(code):
         raise Http404(_("There is no such request."))
-    case = Case.objects.select_related("application", "user", "handled_by").filter(code=code).first()
+    case = (
+        Case.objects.select_related("application", "user", "handled_by").filter(code=code).first()
+    )
     if case is None:
         raise Http404(_("There is no such request."))
     return case
@@ -157,7 +167,9 @@ def _case_context(case: Case) -> dict[str, Any]:
 def _may_download(case: Case) -> bool:
     if case.kind != Case.Kind.ACCESS or case.status != Case.Status.ANSWERED or not case.answered_at:
         return False
-    return timezone.now() - case.answered_at <= dt.timedelta(days=settings.YACHAY_ARCO_DOWNLOAD_DAYS)
+    return timezone.now() - case.answered_at <= dt.timedelta(
+        days=settings.YACHAY_ARCO_DOWNLOAD_DAYS
+    )
 
 
 @personal_data
@@ -174,7 +186,7 @@ def case_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt not in ("json", "html") or not _may_download(case):
         raise Http404(_("This download is not available: ask for your data again."))
     person = selectors.case_person(case)
-    actor = Actor.of_user(request.user) if request.user.is_authenticated else PUBLIC  # type: ignore[arg-type]
+    actor = Actor.of_user(request.user) if request.user.is_authenticated else PUBLIC
     if fmt == "json":
         data = person_access_export(person=person, actor=actor)
         body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
@@ -242,15 +254,22 @@ def staff_case(request: AuthedHttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("The correction was made and the person told."))
             elif action == "cancel_confirmed":
                 services.case_cancel(case=case, actor=actor)
-                messages.success(request, _("The cancellation was carried out and the person told."))
+                messages.success(
+                    request, _("The cancellation was carried out and the person told.")
+                )
             elif action == "reject":
-                services.case_reject(case=case, reason=str(request.POST.get("reason", ""))[:2000], actor=actor)
+                services.case_reject(
+                    case=case, reason=str(request.POST.get("reason", ""))[:2000], actor=actor
+                )
                 messages.success(request, _("The request was rejected and the person told why."))
             else:
                 raise services.CaseRefused(_("Choose one of the actions on the page."))
         except services.CaseRefused as exc:
             case.refresh_from_db()
-            context = _case_context(case) | {"applications": context["applications"], "error": exc.message}
+            context = _case_context(case) | {
+                "applications": context["applications"],
+                "error": exc.message,
+            }
             return render(request, "privacy/staff_case.html", context, status=409)
         return redirect("privacy:staff_case", code=case.code)
     return render(request, "privacy/staff_case.html", context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 from typing import Any
 from unittest import mock
 
@@ -25,10 +26,10 @@ def ask(client: Client, slug: str, **data: Any) -> Any:
 
 
 def link_in_last_email() -> str:
-    body = mail.outbox[-1].body
+    body = str(mail.outbox[-1].body)
     found = re.search(r"https?://\S+/privacidad/confirmar/\S+/", body)
     assert found, body
-    return found.group(0).split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+    return urlsplit(found.group(0)).path
 
 
 def test_the_privacy_notice_and_the_rights_page_link_to_the_requests(client: Client) -> None:
@@ -113,7 +114,9 @@ def test_an_address_not_on_file_gets_the_same_answer_and_nothing_is_made(
 def test_dni_and_reference_send_the_link_to_the_email_on_file(
     client: Client, applicant: Application
 ) -> None:
-    response = ask(client, "acceso", how="dni", dni="45678912", reference=applicant.reference.lower())
+    response = ask(
+        client, "acceso", how="dni", dni="45678912", reference=applicant.reference.lower()
+    )
     assert response.status_code == 200
     assert "i•••@example.pe" in response.content.decode()
     assert mail.outbox[-1].to == [EMAIL]
@@ -162,7 +165,9 @@ def test_an_opposition_is_recorded_for_every_app_to_read(
     assert "recordatorios" in case.answer
 
 
-def test_an_opposition_to_an_unknown_purpose_is_refused(client: Client, users: dict[str, User]) -> None:
+def test_an_opposition_to_an_unknown_purpose_is_refused(
+    client: Client, users: dict[str, User]
+) -> None:
     client.force_login(users["learner"])
     response = ask(client, "oposicion", purposes=["everything"])
     assert response.status_code == 422
@@ -191,7 +196,9 @@ def test_a_rectification_with_a_phone_that_is_not_peruvian_is_refused(
     assert not Case.objects.exists()
 
 
-def test_a_rectification_of_a_quechua_name_is_accepted(client: Client, users: dict[str, User]) -> None:
+def test_a_rectification_of_a_quechua_name_is_accepted(
+    client: Client, users: dict[str, User]
+) -> None:
     client.force_login(users["learner"])
     response = ask(client, "rectificacion", field="given_names", value="Ch'aska Ñusta")
     assert response.status_code == 302
@@ -224,7 +231,9 @@ def test_a_guessed_case_code_shows_nothing(client: Client, applicant: Applicatio
     code = Case.objects.get().code
     for guess in ("1", "ARCO-23456", code[:-1] + ("A" if code[-1] != "A" else "B"), "../../etc"):
         assert client.get(f"/privacidad/solicitud/{guess}/").status_code == 404
-    assert client.get(f"/privacidad/solicitud/{code}/mis-datos.json").status_code == 404  # not answered
+    assert (
+        client.get(f"/privacidad/solicitud/{code}/mis-datos.json").status_code == 404
+    )  # not answered
     assert client.get(f"/privacidad/solicitud/{code}/mis-datos.exe").status_code == 404
 
 

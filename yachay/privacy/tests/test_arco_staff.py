@@ -65,7 +65,10 @@ def test_overdue_cases_come_first_and_the_list_has_a_fixed_number_of_queries(
     assert page.index(late.reference) < page.index(later.reference)
     assert answered.reference not in page
     assert "días hábiles de retraso" in page
-    assert answered.reference in client.get(reverse("privacy:staff_cases") + "?ver=closed").content.decode()
+    assert (
+        answered.reference
+        in client.get(reverse("privacy:staff_cases") + "?ver=closed").content.decode()
+    )
     with django_assert_max_num_queries(8):
         client.get(reverse("privacy:staff_cases") + "?ver=all")
     for _ in range(5):
@@ -81,7 +84,10 @@ def test_an_unconfirmed_request_is_not_a_case_yet(
         kind=Case.Kind.ACCESS, route=Case.Route.EMAIL, email=EMAIL, actor=PUBLIC
     )
     staff(client, users)
-    assert case.reference not in client.get(reverse("privacy:staff_cases") + "?ver=all").content.decode()
+    assert (
+        case.reference
+        not in client.get(reverse("privacy:staff_cases") + "?ver=all").content.decode()
+    )
     assert client.get(reverse("privacy:staff_case", args=[case.code])).status_code == 404
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from yachay.core.workdays import (
     add_business_days,
@@ -41,7 +42,7 @@ def test_ten_business_days_in_december_skip_the_holidays() -> None:
     assert peru_add_business_days(dt.date(2026, 12, 4), 10) == dt.date(2026, 12, 22)
 
 
-def test_decreed_non_working_days_from_settings_count_as_holidays(settings) -> None:  # type: ignore[no-untyped-def]
+def test_decreed_non_working_days_from_settings_count_as_holidays(settings: Any) -> None:
     settings.YACHAY_EXTRA_NON_WORKING_DAYS = frozenset({dt.date(2026, 12, 10)})
     assert peru_add_business_days(dt.date(2026, 12, 7), 1) == dt.date(2026, 12, 11)
 

@@ -459,6 +459,18 @@ YACHAY_ORGANISER = os.environ.get("YACHAY_ORGANISER", "Programa Nacional de Habi
 YACHAY_CONTACT_EMAIL = os.environ.get("YACHAY_CONTACT_EMAIL", "ayuda@yachay.local")
 YACHAY_PRIVACY_EMAIL = os.environ.get("YACHAY_PRIVACY_EMAIL", "datos@yachay.local")
 
+# Personal data (docs/privacy.md). Applications of people who got no place are anonymised this
+# many months after their call closes, unless the call has its own retention rule.
+YACHAY_RETENTION_MONTHS = env_int("YACHAY_RETENTION_MONTHS", 12, minimum=1)
+# The cancellation log that a restore from a backup re-applies (privacy_replay): ids and
+# keyed hashes only. Keep it OUTSIDE the database's backups' reach: on other storage, backed
+# up on its own (docs/operators.md).
+YACHAY_PRIVACY_LOG = Path(
+    os.environ.get("YACHAY_PRIVACY_LOG", str(VAR_DIR / "privacy" / "cancellations.jsonl"))
+)
+# The key of the log's hashes of DNIs and emails; SECRET_KEY when empty. Set it (and keep it)
+# before rotating SECRET_KEY, or the log's hashes stop matching.
+YACHAY_PRIVACY_HASH_KEY = os.environ.get("YACHAY_PRIVACY_HASH_KEY", "")
 # ARCO requests (Ley 29733; docs/privacy.md). The answer terms in business days (días hábiles,
 # Peru's holidays) are the values commonly cited for access and for rectification,
 # cancellation and opposition; docs/privacy.md says which were not verified against the

@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
-from yachay.certificates.models import Certificate
 from yachay.core.objections import normalise_email
 from yachay.core.workdays import peru_business_days_between
 from yachay.intake.models import Application
-from yachay.privacy._pending import Person
 from yachay.privacy.models import Case
-from yachay.selection.models import Offer
+from yachay.privacy.person import (
+    Person,
+    person_from_application,
+    person_from_email,
+    person_from_user,
+)
 
 if TYPE_CHECKING:
     from yachay.accounts.models import User
@@ -26,71 +27,29 @@ if TYPE_CHECKING:
 
 def case_addresses(case: Case) -> set[str]:
     """The normalised addresses the case's person is known by (for objections)."""
+    person = case_person(case)
     found = {case.email}
-    if case.user is not None and case.user.email:
-        found.add(case.user.email)
-    if case.application is not None:
-        found.add(case.application.email)
+    found |= set(person.users().values_list("email", flat=True))
+    found |= set(person.applications().values_list("email", flat=True))
     return {normalise_email(e) for e in found if e}
 
 
-def case_applications(case: Case) -> QuerySet[Application]:
-    """The applications a case is about, by how the person proved who they are: the
-    account's own (its enrollments, its address); the address on file; or, for DNI and
-    reference, the applications with that DNI *and* that address (never another DNI's)."""
-    if case.route == Case.Route.ACCOUNT and case.user is not None:
-        q = Q(enrollment__user=case.user)
-        if case.user.email:
-            q |= Q(email__iexact=case.user.email)
-    elif case.route == Case.Route.DNI and case.application is not None:
-        q = Q(pk=case.application_id) | Q(
-            dni=case.application.dni, email__iexact=case.application.email
-        )
-    elif case.email:
-        q = Q(email__iexact=case.email)
-    else:
-        return Application.objects.none()
-    return Application.objects.filter(q).distinct().order_by("created_at")
-
-
 def case_person(case: Case) -> Person:
+    """Whose data the case is about: the signed-in account, the application named by DNI and
+    reference, or the email on file (each followed to the same person's other records by
+    the registry's finders: their DNI, their account)."""
     if case.user is not None:
-        return Person.from_user(case.user)
+        return person_from_user(case.user)
     if case.route == Case.Route.DNI and case.application is not None:
-        return Person.from_application(case.application)
-    return Person.from_email(case.email)
+        return person_from_application(case.application)
+    if case.email:
+        return person_from_email(case.email)
+    return Person()
 
 
-def cancellation_keeps(case: Case) -> list[Promise]:
-    """What a cancellation keeps and why, in words for the person and the admin."""
-    apps = list(case_applications(case))
-    kept: list[Promise] = []
-    user_ids = {case.user_id} if case.user_id else set()
-    has_certificate = Certificate.objects.filter(
-        Q(enrollment__application__in=apps) | Q(user_id__in=user_ids)
-    ).exists()
-    if has_certificate:
-        kept.append(
-            _(
-                "The facts a certificate's verification needs (the name on it, the course and "
-                "the date), so that an employer holding your certificate can still check it "
-                "is genuine."
-            )
-        )
-    if Offer.objects.filter(decision__application__in=apps, state=Offer.State.PENDING).exists():
-        kept.append(
-            _(
-                "Your open offer of a place ends: the place goes to the next person on the "
-                "waiting list."
-            )
-        )
-    kept.append(
-        _(
-            "The program's totals (how many applied, took part and finished), which count "
-            "you without your name, and the record that this request was answered."
-        )
-    )
-    return kept
+def case_applications(case: Case) -> QuerySet[Application]:
+    """The applications a case is about (a rectification corrects each of them)."""
+    return case_person(case).applications().select_related("call").order_by("created_at")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from yachay.core.actors import PUBLIC, Actor
 from yachay.core.caching import personal_data
 from yachay.core.http import ratelimit
 from yachay.privacy import selectors, services
-from yachay.privacy._pending import person_access_export, person_access_html
 from yachay.privacy.forms import RECTIFIABLE, IdentityForm, RequestForm
 from yachay.privacy.models import Case
 
@@ -158,10 +157,21 @@ def _case_context(case: Case) -> dict[str, Any]:
         "case": case,
         "changes": [(RECTIFIABLE.get(k, k), val) for k, val in changes.items() if k in RECTIFIABLE],
         "purposes": [Objection.Purpose(p).label for p in purposes if p in Objection.Purpose.values],
-        "keeps": selectors.cancellation_keeps(case) if case.kind == Case.Kind.CANCELLATION else [],
+        **_cancel_plan(case),
         "clock": selectors.clock(case),
         "download": _may_download(case),
     }
+
+
+def _cancel_plan(case: Case) -> dict[str, Any]:
+    """For a cancellation: what it does and keeps, or why it cannot be done."""
+    if case.kind != Case.Kind.CANCELLATION or not case.is_open:
+        return {}
+    try:
+        plan = services.case_cancel_plan(case)
+    except services.CaseRefused as exc:
+        return {"cancel_refused": exc.message}
+    return {"plan": plan}
 
 
 def _may_download(case: Case) -> bool:
@@ -188,12 +198,12 @@ def case_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     person = selectors.case_person(case)
     actor = Actor.of_user(request.user) if request.user.is_authenticated else PUBLIC
     if fmt == "json":
-        data = person_access_export(person=person, actor=actor)
+        data = services.person_access_export(person=person, actor=actor)
         body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="yachay-mis-datos.json"'
         return response
-    html = person_access_html(person=person, actor=actor)
+    html = services.person_access_html(services.person_access_export(person=person, actor=actor))
     return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 

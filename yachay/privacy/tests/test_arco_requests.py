@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
+import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +20,7 @@ from yachay.intake.models import Application
 from yachay.privacy.models import Case
 
 EMAIL = "illari.quispe@example.pe"
+pytestmark = pytest.mark.usefixtures("after_commit_now")
 
 
 def ask(client: Client, slug: str, **data: Any) -> Any:

@@ -18,6 +18,7 @@ from yachay.privacy import services
 from yachay.privacy.models import Case
 
 EMAIL = "illari.quispe@example.pe"
+pytestmark = pytest.mark.usefixtures("after_commit_now")
 
 
 def open_case(kind: str, app: Application, **details: Any) -> Case:
@@ -173,7 +174,7 @@ def test_a_cancellation_is_reviewed_then_carried_out_and_the_address_forgotten(
     url = reverse("privacy:staff_case", args=[case.code])
     review = client.post(url, {"action": "cancel"}).content.decode()
     assert "No se puede deshacer" in review
-    assert "cifras del programa" in review
+    assert "Qué se conserva y por qué" in review
     applicant.refresh_from_db()
     assert applicant.email == EMAIL  # nothing yet
     client.post(url, {"action": "cancel_confirmed"})

@@ -7,10 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         ('intake', '0002_application_status_fate'),
+        ('privacy', '0001_retention_rules_and_cancellation_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1084,3 +1084,26 @@ def case_send_answer(*, case_id: int) -> bool:
     if case.kind == Case.Kind.CANCELLATION and case.status == Case.Status.ANSWERED:
         Case.objects.filter(pk=case.pk).update(email="", note="")
     return sent
+
+
+def cases_forget_unconfirmed(*, actor: Actor) -> int:
+    """Delete the requests nobody confirmed once their link has expired (a day later): they
+    proved nobody's identity, and they hold an address. One audit row per request."""
+    hours = int(settings.YACHAY_ARCO_CONFIRM_HOURS) + 24
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    with transaction.atomic():
+        stale = Case.objects.filter(status=Case.Status.RECEIVED, created_at__lt=cutoff)
+        ids = list(stale.values_list("pk", flat=True)[:10_000])
+        if not ids:
+            return 0
+        Case.objects.filter(pk__in=ids).delete()
+        AuditEvent.objects.bulk_create(
+            audit_event(
+                actor=actor,
+                action="privacy.case_forget_unconfirmed",
+                obj=Case(pk=pk),
+                changes={"status": [Case.Status.RECEIVED, "deleted"]},
+            )
+            for pk in ids
+        )
+    return len(ids)

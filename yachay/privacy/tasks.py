@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
+
+from yachay.core.actors import SYSTEM
+from yachay.core.queue import arm, periodic
 
 
 @task()
@@ -17,3 +23,18 @@ def send_answer(*, case_id: int) -> bool:
     from yachay.privacy import services
 
     return services.case_send_answer(case_id=case_id)
+
+
+# How often requests never confirmed are forgotten.
+FORGET_EVERY = dt.timedelta(hours=6)
+
+
+@periodic(every=FORGET_EVERY)
+@task()
+def forget_unconfirmed(*, reschedule: bool = True) -> int:
+    """Delete requests whose confirmation link expired unused, then come back later."""
+    from yachay.privacy import services
+
+    if reschedule:
+        arm(forget_unconfirmed, run_after=timezone.now() + FORGET_EVERY)
+    return services.cases_forget_unconfirmed(actor=SYSTEM)

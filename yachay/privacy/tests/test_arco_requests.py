@@ -246,3 +246,22 @@ def test_a_cancellation_needs_the_box_ticked(client: Client, users: dict[str, Us
     assert "Marca la casilla" in response.content.decode()
     assert ask(client, "cancelacion", understood="on").status_code == 302
     assert Case.objects.get().status == Case.Status.CONFIRMED
+
+
+def test_requests_never_confirmed_are_forgotten_after_their_link_expires(
+    client: Client, applicant: Application
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yachay.core.actors import SYSTEM
+    from yachay.privacy.services import cases_forget_unconfirmed
+
+    ask(client, "acceso", how="email", email=EMAIL)
+    ask(client, "oposicion", how="email", email=EMAIL, purposes=["surveys"])
+    old, recent = Case.objects.order_by("pk")
+    Case.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=73))
+    assert cases_forget_unconfirmed(actor=SYSTEM) == 1
+    assert list(Case.objects.all()) == [recent]
+    assert cases_forget_unconfirmed(actor=SYSTEM) == 0

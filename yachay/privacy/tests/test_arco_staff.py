@@ -207,3 +207,43 @@ def test_services_refuse_a_wrong_kind(applicant: Application) -> None:
     case = open_case(Case.Kind.CANCELLATION, applicant)
     with pytest.raises(services.CaseRefused):
         services.case_rectify(case=case, actor=SYSTEM)
+
+
+def test_a_cancellation_of_a_staff_account_is_refused_in_words(
+    client: Client, users: dict[str, User]
+) -> None:
+    coordinator = users["coordinator"]
+    User.objects.filter(pk=coordinator.pk).update(email="carlos@example.pe")
+    client.force_login(coordinator)
+    client.post(reverse("privacy:request", args=["cancelacion"]), {"understood": "on"})
+    case = Case.objects.get()
+    staff(client, users)
+    url = reverse("privacy:staff_case", args=[case.code])
+    page = client.get(url).content.decode()
+    assert "cuenta del personal" in page
+    assert 'value="cancel"' not in page  # no button to carry it out
+    response = client.post(url, {"action": "cancel_confirmed"})
+    assert response.status_code == 409
+    coordinator.refresh_from_db()
+    assert coordinator.is_active and coordinator.email == "carlos@example.pe"
+
+
+def test_my_account_links_to_the_data_rights(client: Client, users: dict[str, User]) -> None:
+    client.force_login(users["learner"])
+    assert reverse("privacy:rights") in client.get(reverse("cohorts:me")).content.decode()
+
+
+def test_the_access_download_holds_the_persons_data_and_not_others(
+    client: Client, users: dict[str, User], applicant: Application, call: Any
+) -> None:
+    from yachay.privacy.tests.conftest import make_application
+
+    other = make_application(call, dni="41234567", email="otra@example.pe", given_names="Wayra")
+    case = open_case(Case.Kind.ACCESS, applicant)
+    page = client.get(reverse("privacy:download", args=[case.code, "html"]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert applicant.reference in text and "Illari" in text
+    assert other.reference not in text and "Wayra" not in text
+    data = client.get(reverse("privacy:download", args=[case.code, "json"])).content.decode()
+    assert applicant.reference in data and other.reference not in data

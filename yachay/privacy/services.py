@@ -41,9 +41,9 @@ from django_tasks_db.models import DBTaskResult
 from yachay.accounts.models import ApiKey, User
 from yachay.accounts.services import api_key_revoke
 from yachay.core.actors import Actor
-from yachay.core.models import Objection
+from yachay.core.models import AuditEvent, Objection
 from yachay.core.personal_data import Declaration, OnCancel, registry
-from yachay.core.services import audit_record, email_send_once, objection_record
+from yachay.core.services import audit_event, audit_record, email_send_once, objection_record
 from yachay.core.workdays import peru_add_business_days
 from yachay.intake.models import Application
 from yachay.intake.personal_data import ANONYMISED_PREFIX

@@ -109,7 +109,7 @@ class RequestForm(forms.Form):
             self.fields["value"] = forms.CharField(
                 label=_("The right value"),
                 max_length=300,
-                help_text=_("A date as day/month/year, such as 04/05/1990."),
+                help_text=_("For a date, write day/month/year, such as 04/05/1990."),
                 error_messages={"required": _("Write the right value.")},
             )
             self.fields["dni_check"] = forms.CharField(

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -263,6 +264,32 @@ def certificate_reissue(*, certificate: Certificate, reason: str, actor: Actor) 
             changes={"code": [old.code, new.code], "reason": reason, "key": key.name},
         )
     return new
+
+
+def certificates_issue_for(*, scope: Model, enrollment_ids: list[int], actor: Actor) -> int:
+    """Queue the issue task for each of these enrollments (a program admin issuing for a
+    whole cohort or call, after the review page): one audit row on the cohort or call with
+    the count, the tasks queued after the commit. The task issues exactly once, so a
+    double submit or an enrollment certified meanwhile costs nothing. Returns the count."""
+    from yachay.certificates.tasks import issue_certificate
+
+    ids = sorted(set(enrollment_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="certificate.issue_batch",
+            obj=scope,
+            changes={"enrollments": len(ids)},
+        )
+
+        def enqueue() -> None:
+            for pk in ids:
+                issue_certificate.enqueue(enrollment_id=pk)
+
+        transaction.on_commit(enqueue)
+    return len(ids)
 
 
 def certificates_follow_rectified_name(*, application_id: int, actor: Actor) -> list[Certificate]:

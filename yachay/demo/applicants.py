@@ -761,6 +761,9 @@ def _demo_delete(program: Program) -> int:
     try:
         # The demo classroom (yachay.demo.classroom): its learners, enrollments, cohorts.
         enrollments = Enrollment.objects.filter(application__call__program=program)
+        from yachay.demo.certificates import demo_certificates_delete
+
+        demo_certificates_delete(program)  # they hold their enrollments (PROTECT)
         learners = list(enrollments.filter(user__role=Role.LEARNER).values_list("user", flat=True))
         enrollments.delete()
         User.objects.filter(pk__in=learners, enrollments__isnull=True).delete()

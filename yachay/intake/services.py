@@ -239,6 +239,7 @@ NAME_FIELDS = frozenset({"given_names", "paternal_surname", "maternal_surname"})
 # auditor holding a value can tell whether it was the old or the new one.
 FINGERPRINTED_FIELDS = frozenset({"dni", "dni_check", "birth_date", "email", "phone", "ruc"})
 REASON_MAX_LENGTH = 500
+FULL_NAME_MAX_LENGTH = 120  # as the certificate prints it
 
 
 def audit_fingerprint(value: object) -> str:
@@ -301,8 +302,27 @@ def _rectified_values(application: Application, changes: dict[str, object]) -> d
             errors[name] = [str(m) for m in form.errors[name]]
     if errors:
         raise ValidationError(errors)
+    cleaned = {name: form.cleaned_data[name] for name in checked}
+    names = [
+        cleaned.get(name, getattr(application, name))
+        for name in ("given_names", "paternal_surname", "maternal_surname")
+    ]
+    full = len(" ".join(n for n in names if n))
+    if NAME_FIELDS & set(changes) and full > FULL_NAME_MAX_LENGTH:
+        # The certificate prints the full name: it must fit there whole.
+        raise ValidationError(
+            {
+                sorted(NAME_FIELDS & set(changes))[0]: [
+                    _(
+                        "The full name (given names and surnames) has at most %(max)d "
+                        "characters; with this change it would have %(n)d."
+                    )
+                    % {"max": FULL_NAME_MAX_LENGTH, "n": full}
+                ]
+            }
+        )
     # A new DNI is checked with the check character on file (or the one given with it).
-    return {name: form.cleaned_data[name] for name in checked}
+    return cleaned
 
 
 def application_rectify(

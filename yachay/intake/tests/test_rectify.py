@@ -120,6 +120,7 @@ def test_the_dni_email_and_phone_go_to_the_audit_as_fingerprints_only(
         ({"paternal_surname": "Huamán\x07"}, "paternal_surname", "control characters"),
         ({"given_names": ""}, "given_names", "Write your given names."),
         ({"given_names": "A" * 81}, "given_names", "at most 80 characters"),
+        ({"given_names": "Á" * 70, "maternal_surname": "Ñ" * 60}, "given_names", "at most 120"),
         ({"given_names": "<script>alert(1)</script>"}, "given_names", "letters only"),
         ({"given_names": "Robert'); DROP TABLE"}, "given_names", "letters only"),
         ({"given_names": 42}, "given_names", "text string"),
@@ -147,6 +148,21 @@ def test_bad_changes_are_refused_field_by_field_and_nothing_changes(
     assert Application.objects.get(pk=application.pk).full_name == "Amaru Huamán Ccori"
     assert not AuditEvent.objects.filter(action="application.rectify").exists()
     assert received == []
+
+
+def test_a_full_name_of_120_characters_with_accents_and_apostrophes_is_taken(
+    application: Application,
+) -> None:
+    given = "María de los Ángeles Ch'aska"
+    paternal = "Ñahui-Quispe"
+    maternal = "Q" + "u" * (120 - len(given) - len(paternal) - 3)
+    application_rectify(
+        application=application,
+        changes={"given_names": given, "paternal_surname": paternal, "maternal_surname": maternal},
+        reason="Nombre completo según el DNI",
+        actor=SYSTEM,
+    )
+    assert len(Application.objects.get(pk=application.pk).full_name) == 120
 
 
 def test_a_reason_is_required_and_its_error_comes_with_the_fields_errors(

@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand
 
 from yachay.accounts.models import User
 from yachay.accounts.services import login_link
+from yachay.certificates.services import verification_url
 from yachay.demo import applicants as demo
+from yachay.demo.certificates import demo_credential_files
+from yachay.programs.models import Program
 
 # An applicant outside the demo's DNI range (the generator draws below 80,000,000),
 # so the first POST answers 201 and a second one 409 with the same reference.
@@ -85,6 +88,30 @@ class Command(BaseCommand):
                 f" with the email {learner.email})"
             )
             w(f"  Learning:    {site}/aprender/   Cohorts (staff): {site}/cohortes/")
+        holder = User.objects.filter(
+            username=data.get("certificate_holder") or "", is_active=True
+        ).first()
+        if holder is not None:
+            w(f"  certificate  {holder.username}  holds a certificate; sign in once with:")
+            w(f"               {login_link(holder)}")
+            w(f"               then Mis certificados: {site}/mi-aprendizaje/certificados/")
+            w(f"  Certificates (staff): {site}/personal/certificados/")
+        program = Program.objects.filter(slug=demo.PROGRAM_SLUG).first()
+        files = demo_credential_files(program) if program is not None else None
+        if files is not None:
+            w(f"  Verify a certificate: {verification_url(files.valid.code)}")
+            if files.revoked is not None:
+                w(f"  A revoked one:        {verification_url(files.revoked.code)}")
+            w(
+                f"  Verify a credential offline:\n"
+                f"    python manage.py credential_verify {files.credential} "
+                f"--status-list {files.status_list} --did {files.did}"
+            )
+            if files.revoked_credential is not None:
+                w(
+                    f"    python manage.py credential_verify {files.revoked_credential} "
+                    f"--status-list {files.status_list} --did {files.did}   (says revoked)"
+                )
         key = data.get("api_key") or {}
         raw = key.get("key", "")
         w(f"  API key:     {raw}")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from yachay.demo import applicants as demo
+from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.programs.models import Program
 
@@ -80,6 +81,10 @@ class Command(BaseCommand):
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
+        certificates = demo_certificates_load(program=result.program, learners=classroom.learners)
+        if certificates.certificates:
+            credentials["certificate_holder"] = certificates.certificates[0].user.username
+            demo.credentials_write(credentials)
         elapsed = time.perf_counter() - started
 
         closes = timezone.localtime(result.call.closes_at)
@@ -99,6 +104,12 @@ class Command(BaseCommand):
             f"Classroom: the course {classroom.course_title!r}, "
             f"{len(classroom.cohorts)} cohorts taught by {classroom.instructor.username}, "
             f"{len(classroom.learners)} learners; their first live session is under way now."
+        )
+        self.stdout.write(
+            f"Certificates: {len(certificates.certificates)} valid, "
+            f"{1 if certificates.revoked else 0} revoked"
+            + (f" (none issued: {certificates.skipped})" if certificates.skipped else "")
+            + "; verification URLs and a credential file: `manage.py demo_credentials`."
         )
         self.stdout.write(
             f"Credentials for {', '.join(u['username'] for u in credentials['users'])} and "

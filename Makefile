@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-privacy clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -108,6 +108,11 @@ bench-certificate-pdf: install
 
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)
+
+## Shredding 100,000 applicants, a learner's access export and cancellation, on PostgreSQL
+## (BENCH_DB, default yachay_privreg, is dropped and made again).
+bench-privacy: install
+	$(BIN)/python bench/privacy_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles node_modules

@@ -176,7 +176,7 @@ declare(
         ),
         "accessibility_needs": Field(
             C.SENSITIVE,
-            _("to adapt sessions and venues to the person (health data: Ley 29733 art. 2.5)"),
+            _("to adapt sessions and venues to the person (health data, sensitive: Ley 29733)"),
             R.PROGRAM,
             X.ERASE,
         ),

@@ -1,4 +1,7 @@
-"""Reads for ARCO cases: whose data a case is about, the staff list, the deadline clock."""
+"""Reads of the privacy app: the registry as staff and the privacy notice read it.
+
+Reads for ARCO cases: whose data a case is about, the staff list, the deadline clock.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,102 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Case as When_
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from yachay.core.objections import normalise_email
+from yachay.core.personal_data import registry
 from yachay.core.workdays import peru_business_days_between
 from yachay.intake.models import Application
-from yachay.privacy.models import Case
+from yachay.privacy.models import Case, RetentionRule
 from yachay.privacy.person import (
     Person,
     person_from_application,
     person_from_email,
     person_from_user,
 )
+from yachay.programs.models import Call
 
 if TYPE_CHECKING:
     from yachay.accounts.models import User
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    name: str
+    category: str
+    purpose: str
+    retention: str
+    on_cancel: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    name: str
+    purpose: str
+    fields: list[FieldRow]
+
+
+def registry_tables() -> list[TableRow]:
+    """Every model that holds personal data, with each personal field's category, purpose,
+    retention and fate on cancellation, in words (the page and the notice read these)."""
+    out = []
+    for label, d in sorted(registry().items()):
+        if not d.holds_personal_data:
+            continue
+        meta = d.model._meta
+        fields = [
+            FieldRow(
+                name=str(getattr(meta.get_field(name), "verbose_name", name)),
+                category=str(spec.category.label),
+                purpose=str(spec.purpose),
+                retention=str(spec.retention.label),
+                on_cancel=str(spec.on_cancel.label),
+                reason=str(spec.reason),
+            )
+            for name, spec in d.personal.items()
+        ]
+        out.append(
+            TableRow(
+                label=label,
+                name=str(meta.verbose_name_plural),
+                purpose=str(d.purpose),
+                fields=fields,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class CallRetention:
+    call: Call
+    months: int
+    own_rule: bool
+    shred_on: dt.date
+
+
+def call_retentions() -> list[CallRetention]:
+    """Each call's retention: its months (its own rule or the default) and the day its
+    applications of people without a place are anonymised. Two queries, whatever the calls."""
+    from yachay.privacy.services import _add_months
+
+    rules = dict(RetentionRule.objects.values_list("call_id", "months"))
+    default = settings.YACHAY_RETENTION_MONTHS
+    return [
+        CallRetention(
+            call=call,
+            months=rules.get(call.pk, default),
+            own_rule=call.pk in rules,
+            shred_on=timezone.localtime(
+                _add_months(call.closes_at, rules.get(call.pk, default))
+            ).date(),
+        )
+        for call in Call.objects.select_related("program").order_by("-closes_at", "pk")
+    ]
 
 
 def case_addresses(case: Case) -> set[str]:

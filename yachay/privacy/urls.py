@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("personal/privacidad/solicitudes/", views.staff_cases, name="staff_cases"),
     path("personal/privacidad/solicitudes/<str:code>/", views.staff_case, name="staff_case"),
+    path("personal/datos-personales/", views.registry_page, name="registry"),
 ]

@@ -1,3 +1,6 @@
+"""The privacy app's pages: the ARCO requests (the person's forms, the confirmation link, a
+case's page and its download; the program admins' cases) and the registry page for staff."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -283,3 +286,23 @@ def staff_case(request: AuthedHttpRequest, code: str) -> HttpResponse:
             return render(request, "privacy/staff_case.html", context, status=409)
         return redirect("privacy:staff_case", code=case.code)
     return render(request, "privacy/staff_case.html", context)
+
+
+STAFF_LOGIN = "accounts:staff_login"
+
+
+@login_required(login_url=STAFF_LOGIN)
+def registry_page(request: AuthedHttpRequest) -> HttpResponse:
+    """The registry of personal data: what Yachay holds, why, for how long, and what a
+    cancellation does; each call's retention. For every staff role (it holds nobody's data)."""
+    if not request.user.works_with_cohorts:
+        raise Http404
+    return render(
+        request,
+        "privacy/registry.html",
+        {
+            "tables": selectors.registry_tables(),
+            "calls": selectors.call_retentions(),
+            "default_months": settings.YACHAY_RETENTION_MONTHS,
+        },
+    )

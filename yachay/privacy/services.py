@@ -845,10 +845,6 @@ def due_date(kind: str, confirmed_on: dt.date) -> dt.date:
     return peru_add_business_days(confirmed_on, term_days(kind))
 
 
-def _local_today() -> dt.date:
-    return timezone.localdate()
-
-
 def case_open(
     *,
     kind: str,
@@ -869,8 +865,10 @@ def case_open(
         raise ValueError("unknown kind or route")
     if submission_key is not None:
         existing = Case.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
+        if existing is not None and (existing.kind, existing.email) == (kind, email):
             return existing
+        if existing is not None:  # someone else's key: never a way to reach their case
+            submission_key = None
     try:
         with transaction.atomic():
             case = Case(
@@ -904,7 +902,10 @@ def case_open(
     except IntegrityError:
         if submission_key is None:
             raise
-        return Case.objects.get(submission_key=submission_key)  # a concurrent double submit
+        twin = Case.objects.get(submission_key=submission_key)  # a concurrent double submit
+        if (twin.kind, twin.email) != (kind, email):
+            raise
+        return twin
     return case
 
 

@@ -265,3 +265,16 @@ def test_requests_never_confirmed_are_forgotten_after_their_link_expires(
     assert cases_forget_unconfirmed(actor=SYSTEM) == 1
     assert list(Case.objects.all()) == [recent]
     assert cases_forget_unconfirmed(actor=SYSTEM) == 0
+
+
+def test_another_persons_form_key_never_opens_their_case(
+    client: Client, users: dict[str, User], applicant: Application
+) -> None:
+    key = "6f1c0c4e-2a7b-4a4e-9a53-8f1d2b3c4d5e"
+    ask(client, "acceso", how="email", email=EMAIL, submission_key=key)
+    theirs = Case.objects.get()
+    client.force_login(users["learner"])
+    response = ask(client, "acceso", submission_key=key)
+    assert response.status_code == 302
+    assert theirs.code not in response["Location"]
+    assert Case.objects.count() == 2

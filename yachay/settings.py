@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -521,3 +521,19 @@ YACHAY_PRIVACY_LOG = Path(
 # The key of the log's hashes of DNIs and emails; SECRET_KEY when empty. Set it (and keep it)
 # before rotating SECRET_KEY, or the log's hashes stop matching.
 YACHAY_PRIVACY_HASH_KEY = os.environ.get("YACHAY_PRIVACY_HASH_KEY", "")
+# ARCO requests (Ley 29733; docs/privacy.md). The answer terms in business days (días hábiles,
+# Peru's holidays) are the values commonly cited for access and for rectification,
+# cancellation and opposition; docs/privacy.md says which were not verified against the
+# regulation's text. A term runs from the day after the person confirmed the request.
+YACHAY_ARCO_DAYS_ACCESS = env_int("YACHAY_ARCO_DAYS_ACCESS", 20, minimum=1)
+YACHAY_ARCO_DAYS_OTHER = env_int("YACHAY_ARCO_DAYS_OTHER", 10, minimum=1)
+# A request sent from the site is confirmed by a link to the email on file, valid this long.
+YACHAY_ARCO_CONFIRM_HOURS = env_int("YACHAY_ARCO_CONFIRM_HOURS", 48, minimum=1)
+# An access answer can be downloaded from its link for this many days.
+YACHAY_ARCO_DOWNLOAD_DAYS = env_int("YACHAY_ARCO_DOWNLOAD_DAYS", 14, minimum=1)
+# Non-working days decreed by the government (YYYY-MM-DD, comma separated), on top of the
+# national holidays the `holidays` package knows.
+YACHAY_EXTRA_NON_WORKING_DAYS = frozenset(
+    date.fromisoformat(d) for d in env_list("YACHAY_EXTRA_NON_WORKING_DAYS", [])
+)
+YACHAY_RATELIMIT_ARCO = env_rate("YACHAY_RATELIMIT_ARCO", "10/60")  # ARCO request forms, per IP

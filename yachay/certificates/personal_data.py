@@ -47,5 +47,7 @@ declare(
         "issued_at": _verification(C.LEARNING),
         "revocation_reason": _verification(C.FREE_TEXT),
     },
-    not_personal=("id enrollment user track status_list status_index revoked_at revoked_by"),
+    not_personal=(
+        "id enrollment user track status_list status_index revoked_at revoked_by replaces"
+    ),
 )

@@ -51,3 +51,30 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Objection(models.Model):
+    """A person's objection to one purpose of the treatment of their data (opposition,
+    Ley 29733), keyed by their normalised email so that any app can check it before writing
+    to them (``core.objections.objects_to``). Written by the privacy app's services."""
+
+    class Purpose(models.TextChoices):
+        REMINDERS = "reminders", _("reminders and nudges about the program")
+        SURVEYS = "surveys", _("surveys and follow-up questions")
+        ANALYTICS = "analytics", _("analysis and statistics about learners")
+
+    email = models.CharField(_("email"), max_length=254)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # What recorded it, without personal data (``privacy-case:<reference>``).
+    source = models.CharField(_("source"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "purpose"], name="one_objection_per_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_purpose_display()

@@ -242,3 +242,13 @@ declare(
     not_personal="id created_at actor actor_label action object_type object_id changes",
 )
 declare("core.SentEmail", not_personal="id key sent_at")
+OPPOSITION = _("to honour the person's objection to a purpose (opposition, Ley 29733)")
+declare(
+    "core.Objection",
+    subject="applicant",
+    purpose=OPPOSITION,
+    # A cancelled person gets no message at all: their address is gone everywhere.
+    delete_rows=True,
+    personal={"email": Field(Category.CONTACT, OPPOSITION, Retention.PROGRAM, OnCancel.ERASE)},
+    not_personal="id purpose created_at source",
+)

@@ -6,7 +6,7 @@ from django.core.mail import EmailMessage
 from django.db import models, transaction
 
 from yachay.core.actors import Actor
-from yachay.core.models import AuditEvent, SentEmail
+from yachay.core.models import AuditEvent, Objection, SentEmail
 
 
 def audit_event(
@@ -78,3 +78,25 @@ def email_send_once(*, key: str, message: EmailMessage) -> bool:
         if created:
             message.send(fail_silently=False)
     return created
+
+
+def objection_record(*, email: str, purpose: str, actor: Actor, source: str = "") -> Objection:
+    """Record that the person with ``email`` objects to ``purpose`` (idempotent: a second
+    objection to the same purpose finds the first). Audited without the address."""
+    from yachay.core.objections import normalise_email
+
+    if purpose not in Objection.Purpose.values:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    address = normalise_email(email)
+    with transaction.atomic():
+        objection, created = Objection.objects.get_or_create(
+            email=address, purpose=purpose, defaults={"source": source[:60]}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="objection.record",
+                obj=objection,
+                changes={"purpose": purpose, "source": source[:60]},
+            )
+    return objection

@@ -213,7 +213,33 @@ def audit_events(person: Person) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(q)
 
 
+def _emails(person: Person) -> set[str]:
+    found = set(person.users().values_list("email", flat=True))
+    found |= set(person.applications().values_list("email", flat=True))
+    return {_normal_email(e) for e in found if e}
+
+
+def _objections(person: Person) -> QuerySet[models.Model]:
+    """Objections are keyed by the normalised address (core.objections)."""
+    from yachay.core.models import Objection
+
+    return Objection.objects.filter(email__in=_emails(person))
+
+
+def _cases(person: Person) -> QuerySet[models.Model]:
+    """ARCO cases: by account, by application, or by the address they were sent from."""
+    from yachay.privacy.models import Case
+
+    q = Q(user_id__in=person.user_ids) | Q(application_id__in=person.application_ids)
+    emails = _emails(person)
+    if emails:
+        q |= Q(email__in=emails)
+    return Case.objects.filter(q)
+
+
 SPECIAL_FINDERS: dict[str, Callable[[Person], QuerySet[models.Model]]] = {
+    "core.Objection": _objections,
+    "privacy.Case": _cases,
     "admin.LogEntry": _log_entries,
     "core.AuditEvent": audit_events,
 }

@@ -193,3 +193,24 @@ declare(
     },
     not_personal="id created_at actor_label reason user_ids application_ids replayed_at",
 )
+
+ARCO = _("to answer the person's ARCO request (access, rectification, cancellation, opposition)")
+ANSWERED = _(
+    "the record that the request was answered, and how, which the controller must be able to "
+    "show; it is the program's words, not the person's data"
+)
+declare(
+    "privacy.Case",
+    subject="applicant",
+    purpose=ARCO,
+    personal={
+        "email": Field(C.CONTACT, ARCO, R.PROGRAM, X.ERASE),
+        "note": Field(C.FREE_TEXT, ARCO, R.PROGRAM, X.ERASE),
+        "details": Field(C.FREE_TEXT, ARCO, R.PROGRAM, X.ERASE),
+        "answer": Field(C.FREE_TEXT, ARCO, R.PROGRAM, X.KEEP, reason=ANSWERED),
+    },
+    not_personal=(
+        "id code reference kind status route user application language submission_key "
+        "confirm_nonce created_at confirmed_at due_on handled_by answered_at"
+    ),
+)

@@ -27,3 +27,32 @@ def shred_expired(*, reschedule: bool = True) -> int:
     services.cancellation_log_sync()
     services.sessions_of_cancelled_delete()
     return services.privacy_shred(actor=SYSTEM).total
+
+
+@task()
+def send_confirmation(*, case_id: int) -> bool:
+    from yachay.privacy import services
+
+    return services.case_send_confirmation(case_id=case_id)
+
+
+@task()
+def send_answer(*, case_id: int) -> bool:
+    from yachay.privacy import services
+
+    return services.case_send_answer(case_id=case_id)
+
+
+# How often requests never confirmed are forgotten.
+FORGET_EVERY = dt.timedelta(hours=6)
+
+
+@periodic(every=FORGET_EVERY)
+@task()
+def forget_unconfirmed(*, reschedule: bool = True) -> int:
+    """Delete requests whose confirmation link expired unused, then come back later."""
+    from yachay.privacy import services
+
+    if reschedule:
+        arm(forget_unconfirmed, run_after=timezone.now() + FORGET_EVERY)
+    return services.cases_forget_unconfirmed(actor=SYSTEM)

@@ -16,15 +16,19 @@ from django.test import Client
 from yachay.accounts.models import User
 from yachay.certificates.models import Certificate
 from yachay.cohorts.models import Enrollment
+from yachay.conftest import valid_form_data
 from yachay.core.actors import SYSTEM, Actor
 from yachay.core.models import SentEmail
+from yachay.intake.forms import ApplicationForm
 from yachay.intake.models import Application
+from yachay.intake.services import application_submit
 from yachay.learning.tests.conftest import (  # noqa: F401 - the fixtures, for our tests
     RIGHT,
     Learning,
     learning,
     live,
 )
+from yachay.programs.models import Call
 
 
 @pytest.fixture(autouse=True)
@@ -148,4 +152,33 @@ def history(learning: Learning, settings: Any, tmp_path: Path) -> History:  # no
         learning=learning,
         certificate=certificate,
         client=client,
+    )
+
+
+# -- ARCO requests (arco) --------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _arco_limits(settings: Any) -> None:
+    settings.YACHAY_RATELIMIT_ARCO = "0"
+
+
+def make_application(call: Call, **overrides: Any) -> Application:
+    form = ApplicationForm(data=valid_form_data(**overrides), call=call)
+    assert form.is_valid(), form.errors
+    return application_submit(
+        call=call, data=form.cleaned_data, consent_ip="127.0.0.1", actor=SYSTEM, source="web"
+    )
+
+
+@pytest.fixture
+def applicant(call: Call) -> Application:
+    return make_application(call)
+
+
+@pytest.fixture
+def after_commit_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run after-commit work (the emails) at once: each test runs in one transaction."""
+    monkeypatch.setattr(
+        "django.db.transaction.on_commit", lambda func, using=None, robust=False: func()
     )

@@ -160,7 +160,9 @@ class TwilioSms:
         else:
             data["From"] = settings.YACHAY_TWILIO_FROM
         if settings.YACHAY_SITE_URL:
-            data["StatusCallback"] = settings.YACHAY_SITE_URL.rstrip("/") + "/mensajes/webhooks/twilio/"
+            data["StatusCallback"] = (
+                settings.YACHAY_SITE_URL.rstrip("/") + "/mensajes/webhooks/twilio/"
+            )
         answer = _post(
             f"{settings.YACHAY_TWILIO_API_URL.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json",
             data=data,

@@ -61,10 +61,16 @@ class Comparison:
     def shown(self) -> bool:
         """Small cells are not shown: each group and each count of returns at least 10
         (fewer could point at a person, and say nothing anyway)."""
-        return min(self.nudged, self.held) >= SMALL_CELL and min(
-            self.nudged_back, self.held_back, self.nudged - self.nudged_back,
-            self.held - self.held_back,
-        ) >= SMALL_CELL
+        return (
+            min(self.nudged, self.held) >= SMALL_CELL
+            and min(
+                self.nudged_back,
+                self.held_back,
+                self.nudged - self.nudged_back,
+                self.held - self.held_back,
+            )
+            >= SMALL_CELL
+        )
 
     def result(self) -> tuple[float, float, float, float, float] | None:
         """(nudged share, held-out share, difference, low, high), or None if not shown."""

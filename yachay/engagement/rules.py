@@ -174,7 +174,7 @@ def parse_rule(text: str, *, path: str) -> Rule:
     """One rule file's text → a :class:`Rule`; raises :class:`RuleErrors` with every problem."""
     reader = _Reader(path)
     try:
-        root = yaml.compose(text, Loader=_NoAliasLoader)  # noqa: S506  (a SafeLoader)
+        root = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleErrors([RuleError(path, (mark.line + 1) if mark else 1, str(exc))]) from None
@@ -236,22 +236,22 @@ def parse_rule(text: str, *, path: str) -> Rule:
             channels_node, "whatsapp needs whatsapp_template (the approved template's name)"
         )
 
-    modalities = MODALITIES
+    modalities: tuple[str, ...] = MODALITIES
     audience_node = top.get("audience")
     if audience_node is not None:
         audience = reader.mapping(audience_node, "audience")
         for key, node in audience.items():
             if key != "modality":
                 reader.fail(node, f"audience has no {key!r} (only modality)")
-        node = audience.get("modality")
-        if isinstance(node, yaml.SequenceNode):
-            picked = tuple(reader.scalar(i, "modality") or "" for i in node.value)
-            for i, value in zip(node.value, picked, strict=True):
-                if value not in MODALITIES:
+        modality_node = audience.get("modality")
+        if isinstance(modality_node, yaml.SequenceNode):
+            picked = tuple(reader.scalar(i, "modality") or "" for i in modality_node.value)
+            for i, name in zip(modality_node.value, picked, strict=True):
+                if name not in MODALITIES:
                     reader.fail(i, f"modality must be one of {', '.join(MODALITIES)}")
             modalities = picked
-        elif node is not None:
-            reader.fail(node, "audience.modality must be a list")
+        elif modality_node is not None:
+            reader.fail(modality_node, "audience.modality must be a list")
 
     window_from, window_to, exempt = QUIET_TO, QUIET_FROM, False
     window_node = top.get("window")
@@ -264,9 +264,7 @@ def parse_rule(text: str, *, path: str) -> Rule:
             reader.fail(window_node, "window.from and window.to are HH:MM times")
         exempt = (reader.scalar(window.get("quiet_hours"), "quiet_hours") or "") == "ignore"
         if exempt and not (trigger == "session_upcoming" and params.get("hours_before", 99) <= 1):
-            reader.fail(
-                window_node, "only a session reminder 1 hour before may ignore quiet hours"
-            )
+            reader.fail(window_node, "only a session reminder 1 hour before may ignore quiet hours")
         if exempt:
             window_from, window_to = dt.time(0, 0), dt.time(23, 59, 59)
 
@@ -294,14 +292,18 @@ def parse_rule(text: str, *, path: str) -> Rule:
         values: dict[str, str] = {}
         for part in ("subject", "body", "sms"):
             part_node = parts.get(part)
-            value = reader.scalar(part_node, part)
-            if part_node is None or value is None or not value.strip():
+            part_text = reader.scalar(part_node, part)
+            if part_node is None or part_text is None or not part_text.strip():
                 reader.fail(node, f"templates.{language}.{part} is required")
                 continue
             first = reader.text_line(part_node)
-            for error in templating.check(value, allowed=allowed):
-                reader.fail(None, f"templates.{language}.{part}: {error.message}", line=first + error.line - 1)
-            values[part] = value.strip()
+            for error in templating.check(part_text, allowed=allowed):
+                reader.fail(
+                    None,
+                    f"templates.{language}.{part}: {error.message}",
+                    line=first + error.line - 1,
+                )
+            values[part] = part_text.strip()
         for key, extra in parts.items():
             if key not in ("subject", "body", "sms"):
                 reader.fail(extra, f"templates.{language} has no {key!r}")

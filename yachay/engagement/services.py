@@ -53,7 +53,12 @@ logger = logging.getLogger("yachay.engagement")
 
 LIMA = ZoneInfo("America/Lima")
 UNSUBSCRIBE_SALT = "yachay.engagement.unsubscribe"
-COUNTED = (Message.Status.QUEUED, Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ)
+COUNTED = (
+    Message.Status.QUEUED,
+    Message.Status.SENT,
+    Message.Status.DELIVERED,
+    Message.Status.READ,
+)
 
 
 @lru_cache(maxsize=4)
@@ -157,7 +162,9 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def render(rule: Rule, language: str, values: dict[str, Any]) -> tuple[str, str, str, dict[str, str]]:
+def render(
+    rule: Rule, language: str, values: dict[str, Any]
+) -> tuple[str, str, str, dict[str, str]]:
     """(subject, body, short text, values shown) of this rule for one person."""
     template = rule.template(language)
     with translation.override(language if language in rule.templates else "es"):
@@ -186,9 +193,9 @@ def _people(application_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     out: dict[int, tuple[str, str]] = {}
     # Chunks keep SQLite under its variable limit; 20,000 people are 4 queries.
     for start in range(0, len(ids), 5000):
-        for pk, email, phone in Application.objects.filter(pk__in=ids[start : start + 5000]).values_list(
-            "pk", "email", "phone"
-        ):
+        for pk, email, phone in Application.objects.filter(
+            pk__in=ids[start : start + 5000]
+        ).values_list("pk", "email", "phone"):
             out[pk] = (email.lower(), phone)
     return out
 
@@ -225,8 +232,9 @@ def messages_evaluate(
         summary.rules[rule.id] = counts
         found = triggers.candidates(rule, now)
         made = set(
-            Message.objects.filter(rule=rule.id, created_at__gt=now - dt.timedelta(days=120))
-            .values_list("application_id", "occurrence")
+            Message.objects.filter(
+                rule=rule.id, created_at__gt=now - dt.timedelta(days=120)
+            ).values_list("application_id", "occurrence")
         )
         fresh = []
         for c in found:
@@ -236,13 +244,14 @@ def messages_evaluate(
         if not fresh:
             continue
         contact = _people(c.application_id for c in fresh)
-        unsubscribed = set(Unsubscription.objects.filter(kind=rule.kind).values_list("email", flat=True))
+        unsubscribed = set(
+            Unsubscription.objects.filter(kind=rule.kind).values_list("email", flat=True)
+        )
         rows = []
         for c in fresh:
             email, phone = contact.get(c.application_id, ("", ""))
             status, reason, channel = Message.Status.QUEUED, "", ""
             subject = body = ""
-            shown: dict[str, str] = {}
             skipped: dict[str, str] = {}
             if email in unsubscribed:
                 status, reason = Message.Status.SUPPRESSED, Message.Reason.UNSUBSCRIBED
@@ -256,10 +265,12 @@ def messages_evaluate(
                     status = Message.Status.SUPPRESSED
                 elif rule.nudge and week[c.application_id] >= cap:
                     status, reason = Message.Status.SUPPRESSED, Message.Reason.FREQUENCY_CAP
-                elif holdout.held_out(seed=seed, rule=rule.id, person=c.application_id, share=rule.holdout):
+                elif holdout.held_out(
+                    seed=seed, rule=rule.id, person=c.application_id, share=rule.holdout
+                ):
                     status = Message.Status.HELD_OUT
             if status == Message.Status.QUEUED:
-                subject, text, short, shown = render(rule, c.language, c.values)
+                subject, text, short, _values = render(rule, c.language, c.values)
                 body = text if channel == "email" else short
                 if rule.nudge:
                     week[c.application_id] += 1
@@ -305,7 +316,9 @@ def messages_evaluate(
     return summary
 
 
-def _audit(actor: Actor, action: str, object_type: str, object_id: str, changes: dict[str, Any]) -> None:
+def _audit(
+    actor: Actor, action: str, object_type: str, object_id: str, changes: dict[str, Any]
+) -> None:
     """An audit row about something that is not one row (a rule is a file; a batch is many)."""
     AuditEvent.objects.create(
         actor=actor.user,
@@ -342,7 +355,10 @@ def _outgoing(message: Message, rule: Rule | None, to: str) -> ch.Outgoing:
     attachments: list[tuple[str, bytes, str]] = []
     if message.channel == "email":
         url = _unsubscribe_url(message.application_id, message.kind)
-        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        headers = {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
         session_id = (message.context or {}).get("session")
         if session_id:
             from yachay.cohorts.ics import cohort_calendar
@@ -357,7 +373,9 @@ def _outgoing(message: Message, rule: Rule | None, to: str) -> ch.Outgoing:
         with translation.override(message.language):
             from django.utils.translation import gettext
 
-            body += "\n\n-- \n" + gettext("To stop receiving these messages: %(url)s") % {"url": url}
+            body += "\n\n-- \n" + gettext("To stop receiving these messages: %(url)s") % {
+                "url": url
+            }
     else:
         body = message.body
     return ch.Outgoing(
@@ -415,14 +433,27 @@ def messages_send(*, message_ids: Sequence[int], actor: Actor = SYSTEM) -> Count
                 message.provider_id, message.error = result.provider_id[:100], result.error[:300]
                 message.sent_at = message.status_at = timezone.now()
                 message.save(
-                    update_fields=["status", "reason", "provider_id", "error", "sent_at", "status_at"]
+                    update_fields=[
+                        "status",
+                        "reason",
+                        "provider_id",
+                        "error",
+                        "sent_at",
+                        "status_at",
+                    ]
                 )
                 counts[message.status] += 1
     finally:
         email.close()
     if counts:
         # The messages' own rows say what each one became; one audit row says who sent them.
-        _audit(actor, "engagement.messages_sent", "engagement.message", str(message_ids[0]), dict(counts))
+        _audit(
+            actor,
+            "engagement.messages_sent",
+            "engagement.message",
+            str(message_ids[0]),
+            dict(counts),
+        )
     return counts
 
 
@@ -458,7 +489,8 @@ def sms_opt_out(*, phone: str, actor: Actor = SYSTEM) -> int:
     except phonenumbers.NumberParseException:
         return 0
     emails = {
-        _email_key(e) for e in Application.objects.filter(phone=number).values_list("email", flat=True)
+        _email_key(e)
+        for e in Application.objects.filter(phone=number).values_list("email", flat=True)
     }
     with transaction.atomic():
         for email in emails:
@@ -466,7 +498,12 @@ def sms_opt_out(*, phone: str, actor: Actor = SYSTEM) -> int:
             if pref.sms_ok:
                 pref.sms_ok = False
                 pref.save(update_fields=["sms_ok", "updated_at"])
-                audit_record(actor=actor, action="engagement.sms_opt_out", obj=pref, changes={"sms_ok": [True, False]})
+                audit_record(
+                    actor=actor,
+                    action="engagement.sms_opt_out",
+                    obj=pref,
+                    changes={"sms_ok": [True, False]},
+                )
     return len(emails)
 
 
@@ -481,8 +518,15 @@ def preference_set(
 ) -> ContactPreference:
     """A person's channel choices (WhatsApp: their opt-in, dated)."""
     with transaction.atomic():
-        pref, _ = ContactPreference.objects.select_for_update().get_or_create(email=_email_key(email))
-        old = {"channel": pref.preferred_channel, "email": pref.email_ok, "sms": pref.sms_ok, "whatsapp": pref.whatsapp_opt_in_at is not None}
+        pref, _ = ContactPreference.objects.select_for_update().get_or_create(
+            email=_email_key(email)
+        )
+        old = {
+            "channel": pref.preferred_channel,
+            "email": pref.email_ok,
+            "sms": pref.sms_ok,
+            "whatsapp": pref.whatsapp_opt_in_at is not None,
+        }
         pref.preferred_channel = preferred_channel
         pref.email_ok, pref.sms_ok = email_ok, sms_ok
         if whatsapp and pref.whatsapp_opt_in_at is None:
@@ -510,7 +554,12 @@ PROVIDER_STATUS = {
     "rejected": Message.Status.FAILED,
     "sent": Message.Status.SENT,
 }
-_RANK = {Message.Status.SENT: 1, Message.Status.DELIVERED: 2, Message.Status.READ: 3, Message.Status.FAILED: 2}
+_RANK: dict[str, int] = {
+    Message.Status.SENT: 1,
+    Message.Status.DELIVERED: 2,
+    Message.Status.READ: 3,
+    Message.Status.FAILED: 2,
+}
 
 
 def delivery_report_record(*, channel: str, provider_id: str, status: str) -> DeliveryReport:
@@ -518,10 +567,22 @@ def delivery_report_record(*, channel: str, provider_id: str, status: str) -> De
     (a late "sent" after "delivered" changes nothing)."""
     provider_id, status = provider_id[:100], status[:30].lower()
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(channel=channel, provider_id=provider_id).first() if provider_id else None
-        report = DeliveryReport.objects.create(channel=channel, provider_id=provider_id, status=status, message=message)
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, provider_id=provider_id)
+            .first()
+            if provider_id
+            else None
+        )
+        report = DeliveryReport.objects.create(
+            channel=channel, provider_id=provider_id, status=status, message=message
+        )
         ours = PROVIDER_STATUS.get(status)
-        if message is not None and ours is not None and _RANK.get(ours, 0) > _RANK.get(message.status, 0):
+        if (
+            message is not None
+            and ours is not None
+            and _RANK.get(ours, 0) > _RANK.get(message.status, 0)
+        ):
             message.status, message.status_at = ours, timezone.now()
             message.save(update_fields=["status", "status_at"])
     return report

@@ -109,7 +109,9 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
             and request.GET.get("hub.mode") == "subscribe"
             and hmac.compare_digest(request.GET.get("hub.verify_token", ""), token)
         ):
-            return HttpResponse(request.GET.get("hub.challenge", "")[:100], content_type="text/plain")
+            return HttpResponse(
+                request.GET.get("hub.challenge", "")[:100], content_type="text/plain"
+            )
         return HttpResponse(status=403)
     secret = settings.YACHAY_WHATSAPP_APP_SECRET
     given = request.headers.get("X-Hub-Signature-256", "")
@@ -140,13 +142,13 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
 def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     """Every message made for one person: sent, held out or not sent and why."""
     found = selectors.person_for_staff(request.user, application_id)
-    return no_store(
-        render(
-            request,
-            "engagement/person.html",
-            {"person": found, "messages_made": selectors.messages_of(found)},
-        )
+    response = render(
+        request,
+        "engagement/person.html",
+        {"person": found, "messages_made": selectors.messages_of(found)},
     )
+    no_store(response)
+    return response
 
 
 def _program_staff(request: AuthedHttpRequest) -> None:
@@ -180,7 +182,11 @@ def _shown(result: tuple[float, float, float, float, float] | None) -> dict[str,
     nudged, held, difference, low, high = result
 
     def points(x: float) -> str:
-        return f"{x * 100:+.1f}".replace(".", ",") if translation.get_language() == "es" else f"{x * 100:+.1f}"
+        return (
+            f"{x * 100:+.1f}".replace(".", ",")
+            if translation.get_language() == "es"
+            else f"{x * 100:+.1f}"
+        )
 
     def share(x: float) -> str:
         return points(x).lstrip("+") + " %"

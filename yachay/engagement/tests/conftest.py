@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from yachay.cohorts.tests.conftest import Live, live  # noqa: F401 - the fixtures
-from yachay.learning.tests.conftest import Learning, learning  # noqa: F401
+from yachay.cohorts.tests.conftest import Live, live
+from yachay.learning.tests.conftest import Learning, learning
 
 LIMA = ZoneInfo("America/Lima")
 

@@ -31,7 +31,7 @@ class Fake:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 fake.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
@@ -87,7 +87,10 @@ def test_twilio_gets_basic_auth_and_the_form_it_documents(fake: Fake) -> None:
     assert result == ch.Result("sent", provider_id="SMabc")
     request = fake.requests[0]
     assert request["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
-    assert request["headers"]["Authorization"] == "Basic " + base64.b64encode(b"AC123:tok-secret").decode()
+    assert (
+        request["headers"]["Authorization"]
+        == "Basic " + base64.b64encode(b"AC123:tok-secret").decode()
+    )
     form = urllib.parse.parse_qs(request["body"].decode())
     assert form["To"] == ["+51987654321"] and form["Body"] == ["Hola Ñusta"]
     assert form["From"] == ["+15005550006"]

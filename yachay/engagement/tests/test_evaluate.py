@@ -103,16 +103,30 @@ def test_unsubscribed_people_are_recorded_as_suppressed_with_the_reason(
 def test_whatsapp_only_with_opt_in_and_sms_only_to_a_mobile(learning: Learning) -> None:
     rule = RULES["session-reminder-24h"]  # whatsapp, email, sms
     pref = ContactPreference(email="x@example.pe", preferred_channel="whatsapp")
-    assert services.choose_channel(rule, email="x@example.pe", phone="+51987654321", preference=pref)[0] == "email"
+    assert (
+        services.choose_channel(rule, email="x@example.pe", phone="+51987654321", preference=pref)[
+            0
+        ]
+        == "email"
+    )
     pref.whatsapp_opt_in_at = lima(9)
-    assert services.choose_channel(rule, email="x@example.pe", phone="+51987654321", preference=pref)[0] == "whatsapp"
+    assert (
+        services.choose_channel(rule, email="x@example.pe", phone="+51987654321", preference=pref)[
+            0
+        ]
+        == "whatsapp"
+    )
     # A landline (Lima, 01) cannot take WhatsApp or SMS: email, and the reason is kept.
     channel, _reason, skipped = services.choose_channel(
         rule, email="x@example.pe", phone="+5114567890", preference=pref
     )
     assert channel == "email" and skipped == {"whatsapp": "not_mobile"}
-    sms_only = RULES["session-reminder-24h"].__class__(**{**RULES["session-reminder-24h"].__dict__, "channels": ("sms",)})
-    assert services.choose_channel(sms_only, email="", phone="+5114567890", preference=None)[:2] == ("", "not_mobile")
+    sms_only = RULES["session-reminder-24h"].__class__(
+        **{**RULES["session-reminder-24h"].__dict__, "channels": ("sms",)}
+    )
+    assert services.choose_channel(sms_only, email="", phone="+5114567890", preference=None)[
+        :2
+    ] == ("", "not_mobile")
 
 
 def test_the_weekly_cap_suppresses_the_fourth_nudge(learning: Learning, settings: object) -> None:

@@ -35,7 +35,10 @@ def test_staff_in_scope_see_a_person_s_messages_and_why_not_sent(
         page = client.get(url)
         assert page.status_code == 200, role
         assert "límite semanal" in page.content.decode()
-        assert page.headers["Cache-Control"].startswith("no-store") or "no-store" in page.headers["Cache-Control"]
+        assert (
+            page.headers["Cache-Control"].startswith("no-store")
+            or "no-store" in page.headers["Cache-Control"]
+        )
     client.force_login(learning.live.other_instructor)
     assert client.get(url).status_code == 403
     client.force_login(learning.learner)
@@ -53,9 +56,14 @@ def test_the_cohort_roster_links_to_each_person_s_messages(
 
 
 def test_rule_pages_show_counts_and_hide_small_cells(
-    learning: Learning, client: Client, users: dict[str, User], django_assert_max_num_queries: object
+    learning: Learning,
+    client: Client,
+    users: dict[str, User],
+    django_assert_max_num_queries: object,
 ) -> None:
-    _message(learning, status="held_out", reason="", created_at=timezone.now() - dt.timedelta(days=8))
+    _message(
+        learning, status="held_out", reason="", created_at=timezone.now() - dt.timedelta(days=8)
+    )
     client.force_login(users["admin"])
     listing = client.get("/programa/mensajes/")
     assert listing.status_code == 200 and "Sin actividad por 3 días" in listing.content.decode()

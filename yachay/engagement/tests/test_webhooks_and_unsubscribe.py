@@ -63,20 +63,34 @@ def test_a_whatsapp_report_needs_the_app_secret_signature(
     url = "/mensajes/webhooks/whatsapp/"
     forged = "sha256=" + hmac.new(b"other", body, hashlib.sha256).hexdigest()
     for signature in ("", forged):
-        response = client.post(url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
+        response = client.post(
+            url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature
+        )
         assert response.status_code == 403
     message.refresh_from_db()
     assert message.status == "sent"
     good = "sha256=" + hmac.new(b"app-secret", body, hashlib.sha256).hexdigest()
-    assert client.post(url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=good).status_code == 204
+    assert (
+        client.post(
+            url, body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=good
+        ).status_code
+        == 204
+    )
     message.refresh_from_db()
     assert message.status == "read"
     junk = b"\x00not json"
     sig = "sha256=" + hmac.new(b"app-secret", junk, hashlib.sha256).hexdigest()
-    assert client.post(url, junk, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sig).status_code == 400
+    assert (
+        client.post(
+            url, junk, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sig
+        ).status_code
+        == 400
+    )
 
 
-def test_sms_baja_stops_sms_to_that_number(learning: Learning, client: Client, signed: None) -> None:
+def test_sms_baja_stops_sms_to_that_number(
+    learning: Learning, client: Client, signed: None
+) -> None:
     url = "http://testserver/mensajes/webhooks/twilio/entrantes/"
     data = {"From": "+51987654321", "Body": " baja "}
     assert client.post(url, data, HTTP_X_TWILIO_SIGNATURE="x").status_code == 403

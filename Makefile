@@ -9,7 +9,7 @@ WORKERS ?= 3
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-engagement bench-engagement-send clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -105,6 +105,9 @@ bench-selection: install
 
 bench-certificate-pdf: install
 	$(BIN)/python bench/certificate_pdf_bench.py $(BENCH_ARGS)
+
+bench-engagement: install
+	$(BIN)/python bench/engagement_bench.py $(BENCH_ARGS)
 
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)

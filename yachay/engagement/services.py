@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -73,8 +73,9 @@ def rules_current() -> tuple[Rule, ...]:
     return _rules_cached(str(folder), stamp)
 
 
-def _objected(person: Application, kind: str) -> bool:
-    """Has this person objected to this use of their data (ARCO "oposición")?
+def _objected(person: str, kind: str) -> bool:
+    """Has this person (their email address, normalised) objected to this use of their data
+    (ARCO "oposición")?
 
     TODO(arco): the objections register is being built on a lower floor (likely
     ``yachay.core.objections.objects_to(email, purpose)``, purposes "reminders", "nudges",
@@ -142,33 +143,45 @@ def _site(path: str) -> str:
     return settings.YACHAY_SITE_URL.rstrip("/") + path
 
 
+@lru_cache(maxsize=16)
+def _page(name: str, site: str) -> str:
+    """A page's full address (reverse() once per run, not once per message)."""
+    return site.rstrip("/") + reverse(name, args=["TOKEN"] if name == "selection:offer" else [])
+
+
 def _link(rule: Rule, values: dict[str, Any]) -> str:
     from yachay.selection.models import Offer
     from yachay.selection.selectors import offer_token
 
+    site = settings.YACHAY_SITE_URL
     if rule.trigger == "offer_deadline":
-        return _site(reverse("selection:offer", args=[offer_token(Offer(pk=values["offer_id"]))]))
+        token = offer_token(Offer(pk=values["offer_id"]))
+        return _page("selection:offer", site).replace("TOKEN", token)
     if rule.trigger == "certificate_ready":
-        return _site(reverse("certificates:mine"))
+        return _page("certificates:mine", site)
     if rule.trigger == "session_upcoming":
-        return _site(reverse("cohorts:me"))
-    return _site(reverse("learning:home"))
+        return _page("cohorts:me", site)
+    return _page("learning:home", site)
 
 
-def _shown(value: Any) -> str:
-    """A value as the person reads it, in the active language (dates in Lima time)."""
-    if isinstance(value, dt.datetime):
+@lru_cache(maxsize=4096)
+def _shown_datetime(value: dt.datetime, language: str) -> str:
+    with translation.override(language):
         return formats.date_format(value.astimezone(LIMA), "DATETIME_FORMAT")
-    return str(value)
 
 
 def render(
     rule: Rule, language: str, values: dict[str, Any]
 ) -> tuple[str, str, str, dict[str, str]]:
-    """(subject, body, short text, values shown) of this rule for one person."""
+    """(subject, body, short text, values shown) of this rule for one person: values as the
+    person reads them, in their language (dates in Lima time)."""
     template = rule.template(language)
-    with translation.override(language if language in rule.templates else "es"):
-        shown = {k: _shown(v) for k, v in values.items() if k != "offer_id"}
+    language = language if language in rule.templates else "es"
+    shown = {
+        k: _shown_datetime(v, language) if isinstance(v, dt.datetime) else str(v)
+        for k, v in values.items()
+        if k != "offer_id" and k[0] != "_"
+    }
     shown["link"] = _link(rule, values)
     return (
         templating.render(template.subject, shown)[:200],
@@ -184,20 +197,6 @@ class RunSummary:
     rules: dict[str, Counter[str]] = field(default_factory=dict)
     skipped_rules: list[str] = field(default_factory=list)  # outside their window
     queued_ids: list[int] = field(default_factory=list)
-
-
-def _people(application_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """application id → (email, phone); one query per run of a rule (a subquery, not a list
-    of ids, would be the same: the candidates came from one query)."""
-    ids = list(set(application_ids))
-    out: dict[int, tuple[str, str]] = {}
-    # Chunks keep SQLite under its variable limit; 20,000 people are 4 queries.
-    for start in range(0, len(ids), 5000):
-        for pk, email, phone in Application.objects.filter(
-            pk__in=ids[start : start + 5000]
-        ).values_list("pk", "email", "phone"):
-            out[pk] = (email.lower(), phone)
-    return out
 
 
 def messages_evaluate(
@@ -224,13 +223,14 @@ def messages_evaluate(
         )
     )
     preferences = {p.email: p for p in ContactPreference.objects.all()}
+    cache: dict[Any, Any] = {}
     for rule in rules:
         if not rule.enabled or not rule.in_window(local):
             summary.skipped_rules.append(rule.id)
             continue
         counts: Counter[str] = Counter()
         summary.rules[rule.id] = counts
-        found = triggers.candidates(rule, now)
+        found = triggers.candidates(rule, now, cache)
         made = set(
             Message.objects.filter(
                 rule=rule.id, created_at__gt=now - dt.timedelta(days=120)
@@ -243,19 +243,18 @@ def messages_evaluate(
                 fresh.append(c)
         if not fresh:
             continue
-        contact = _people(c.application_id for c in fresh)
         unsubscribed = set(
             Unsubscription.objects.filter(kind=rule.kind).values_list("email", flat=True)
         )
         rows = []
         for c in fresh:
-            email, phone = contact.get(c.application_id, ("", ""))
+            email, phone = c.values["_email"], c.values["_phone"]
             status, reason, channel = Message.Status.QUEUED, "", ""
             subject = body = ""
             skipped: dict[str, str] = {}
             if email in unsubscribed:
                 status, reason = Message.Status.SUPPRESSED, Message.Reason.UNSUBSCRIBED
-            elif _objected(Application(pk=c.application_id, email=email), rule.kind):
+            elif _objected(email, rule.kind):
                 status, reason = Message.Status.SUPPRESSED, Message.Reason.OBJECTED
             else:
                 channel, reason, skipped = choose_channel(

@@ -43,6 +43,8 @@ PERSON = {
     "given_names": "application__given_names",
     "language": "application__language",
     "program": "application__call__program__name",
+    "email": "application__email",
+    "phone": "application__phone",
 }
 
 
@@ -62,9 +64,13 @@ def _first_name(given: str) -> str:
 
 
 def _person(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The values every template may use, and the contact (``_email``, ``_phone``: kept out
+    of the templates) read by the same query, so that no query is made per person."""
     return {
         "first_name": _first_name(row[prefix + "given_names"]),
         "program": row[prefix + "program"],
+        "_email": (row[prefix + "email"] or "").strip().lower(),
+        "_phone": row[prefix + "phone"] or "",
     }
 
 
@@ -95,7 +101,7 @@ def _session_rows(rule: Rule, sessions: QuerySet[Session]) -> list[Any]:
     )
 
 
-def session_upcoming(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def session_upcoming(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     hours, lower = rule.params["hours_before"], rule.params.get("not_within_hours", 0)
     sessions = Session.objects.filter(
         starts_at__gt=now + dt.timedelta(hours=lower),
@@ -120,7 +126,7 @@ def session_upcoming(rule: Rule, now: dt.datetime) -> list[Candidate]:
     ]
 
 
-def session_missed(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def session_missed(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     since = now - dt.timedelta(hours=rule.params["within_hours"])
     sessions = Session.objects.filter(ends_at__lte=now, ends_at__gt=since)
     rows = _session_rows(rule, sessions)
@@ -247,20 +253,19 @@ def _enrollment_rows(enrollments: QuerySet[Enrollment], *extra: str) -> list[dic
     )
 
 
-def inactive(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def inactive(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     days = rule.params["days"]
     threshold = now - dt.timedelta(days=days)
-    # Completed learners' enrollments are no longer active, so nobody is nudged after the end.
-    matched = _last_activity(active_enrollments(rule)).filter(
-        # The plugin cannot follow an annotation made in another function.
-        last_active__lte=threshold,  # type: ignore[misc]
-        last_active__gt=threshold - INACTIVE_CATCH,
-    )
-    rows = _enrollment_rows(matched, "last_active")
+    key = ("last_active", rule.modalities)
+    if key not in cache:
+        # Every active learner's last activity, once for the three inactivity rules.
+        # Completed learners' enrollments are no longer active: nobody is nudged after the end.
+        cache[key] = _enrollment_rows(_last_activity(active_enrollments(rule)), "last_active")
+    rows = [r for r in cache[key] if threshold - INACTIVE_CATCH < r["last_active"] <= threshold]
     if not rows:
         return []
-    outline = _Outline.load()
-    done = _done(matched.values("user_id"), outline)
+    outline = _outline(cache)
+    done = _done_cached(rule, cache)
     out = []
     for r in rows:
         next_lesson = course_title = None
@@ -292,11 +297,10 @@ def inactive(rule: Rule, now: dt.datetime) -> list[Candidate]:
     return out
 
 
-def one_item_left(rule: Rule, now: dt.datetime) -> list[Candidate]:
-    enrollments = active_enrollments(rule)
-    outline = _Outline.load()
-    rows = _enrollment_rows(enrollments)
-    done = _done(enrollments.values("user_id"), outline)
+def one_item_left(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
+    outline = _outline(cache)
+    rows = _enrollment_rows(active_enrollments(rule))
+    done = _done_cached(rule, cache)
     out = []
     for r in rows:
         for course_id, title in outline.by_track.get(r["cohort__track_id"], []):
@@ -315,9 +319,9 @@ def one_item_left(rule: Rule, now: dt.datetime) -> list[Candidate]:
     return out
 
 
-def quiz_failed(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def quiz_failed(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     since = now - dt.timedelta(hours=rule.params["within_hours"])
-    outline = _Outline.load()
+    outline = _outline(cache)
     enrollments = active_enrollments(rule)
     attempts = QuizAttempt.objects.filter(
         submitted_at__gt=since, submitted_at__lte=now, user__in=enrollments.values("user_id")
@@ -361,7 +365,7 @@ def quiz_failed(rule: Rule, now: dt.datetime) -> list[Candidate]:
     return out
 
 
-def offer_deadline(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def offer_deadline(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     rows = Offer.objects.filter(
         state=Offer.State.PENDING,
         expires_at__gt=now,
@@ -373,6 +377,8 @@ def offer_deadline(rule: Rule, now: dt.datetime) -> list[Candidate]:
         given_names=F("decision__application__given_names"),
         language=F("decision__application__language"),
         program=F("decision__application__call__program__name"),
+        email=F("decision__application__email"),
+        phone=F("decision__application__phone"),
     )
     return [
         Candidate(
@@ -386,7 +392,7 @@ def offer_deadline(rule: Rule, now: dt.datetime) -> list[Candidate]:
     ]
 
 
-def certificate_ready(rule: Rule, now: dt.datetime) -> list[Candidate]:
+def certificate_ready(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candidate]:
     rows = Certificate.objects.filter(
         revoked_at__isnull=True,
         issued_at__gt=now - dt.timedelta(days=rule.params["within_days"]),
@@ -399,6 +405,8 @@ def certificate_ready(rule: Rule, now: dt.datetime) -> list[Candidate]:
         given_names=F("enrollment__application__given_names"),
         language=F("enrollment__application__language"),
         program=F("enrollment__application__call__program__name"),
+        email=F("enrollment__application__email"),
+        phone=F("enrollment__application__phone"),
         track_name=F("track__name"),
     )
     return [
@@ -413,7 +421,7 @@ def certificate_ready(rule: Rule, now: dt.datetime) -> list[Candidate]:
     ]
 
 
-EVALUATORS: dict[str, Callable[[Rule, dt.datetime], list[Candidate]]] = {
+EVALUATORS: dict[str, Callable[[Rule, dt.datetime, dict[Any, Any]], list[Candidate]]] = {
     "session_upcoming": session_upcoming,
     "session_missed": session_missed,
     "inactive": inactive,
@@ -424,5 +432,22 @@ EVALUATORS: dict[str, Callable[[Rule, dt.datetime], list[Candidate]]] = {
 }
 
 
-def candidates(rule: Rule, now: dt.datetime) -> list[Candidate]:
-    return EVALUATORS[rule.trigger](rule, now)
+def candidates(
+    rule: Rule, now: dt.datetime, cache: dict[Any, Any] | None = None
+) -> list[Candidate]:
+    """Who ``rule`` picks at ``now``. ``cache`` (one per evaluation run) shares what several
+    rules read alike: the course outlines, learners' last activity and what they have done."""
+    return EVALUATORS[rule.trigger](rule, now, {} if cache is None else cache)
+
+
+def _outline(cache: dict[Any, Any]) -> _Outline:
+    if "outline" not in cache:
+        cache["outline"] = _Outline.load()
+    return cache["outline"]
+
+
+def _done_cached(rule: Rule, cache: dict[Any, Any]) -> dict[tuple[int, int], set[str]]:
+    key = ("done", rule.modalities)
+    if key not in cache:
+        cache[key] = _done(active_enrollments(rule).values("user_id"), _outline(cache))
+    return cache[key]

@@ -109,6 +109,9 @@ bench-certificate-pdf: install
 bench-engagement: install
 	$(BIN)/python bench/engagement_bench.py $(BENCH_ARGS)
 
+bench-engagement-send: install
+	$(BIN)/python bench/engagement_send_bench.py $(BENCH_ARGS)
+
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)
 

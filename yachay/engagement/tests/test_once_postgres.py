@@ -66,9 +66,11 @@ def test_two_workers_evaluating_at_once_make_each_message_once_and_send_it_once(
     # Two workers, each a moment apart (their runs' stamps differ), at the same time.
     results = _together(
         2,
-        lambda i: services.messages_evaluate(
-            now=now + dt.timedelta(microseconds=i), rules=RULES
-        ).queued_ids,
+        lambda i: (
+            services.messages_evaluate(
+                now=now + dt.timedelta(microseconds=i), rules=RULES
+            ).queued_ids
+        ),
     )
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert Message.objects.count() == 3

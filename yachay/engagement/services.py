@@ -299,7 +299,7 @@ def messages_evaluate(
             counts[status] += 1
         with transaction.atomic():
             # Another worker may have made some of them since: the unique key keeps theirs.
-            Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
             summary.queued_ids.extend(
                 Message.objects.filter(
                     rule=rule.id, created_at=now, status=Message.Status.QUEUED

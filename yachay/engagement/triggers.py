@@ -17,14 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    DateTimeField,
     F,
     Max,
-    OuterRef,
     QuerySet,
-    Subquery,
 )
-from django.db.models.functions import Coalesce, Greatest
 
 from yachay.certificates.models import Certificate
 from yachay.cohorts.models import Attendance, Enrollment, Session
@@ -154,39 +150,42 @@ def session_missed(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[
     ]
 
 
-def _last_activity(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """Each enrollment annotated with ``last_active``: its latest lesson, attempt or
-    attendance, or the day it began (one query; the database walks its indexes per row)."""
-    lesson = (
-        LessonProgress.objects.filter(user=OuterRef("user"))
+def _last_active_rows(enrollments: QuerySet[Enrollment]) -> list[dict[str, Any]]:
+    """The enrollments' rows, each with ``last_active``: its latest lesson, attempt or
+    attendance, or the day it began. Four queries whatever the number of learners: three
+    grouped maxima (one pass each; faster than a subquery per row) joined here."""
+    users = enrollments.values("user_id")
+    lesson = dict(
+        LessonProgress.objects.filter(user__in=users)
         .order_by()
-        .values("user")
+        .values_list("user_id")
         .annotate(m=Max("completed_at"))
-        .values("m")
+        .values_list("user_id", "m")
     )
-    attempt = (
-        QuizAttempt.objects.filter(user=OuterRef("user"))
+    attempt = dict(
+        QuizAttempt.objects.filter(user__in=users)
         .order_by()
-        .values("user")
+        .values_list("user_id")
         .annotate(m=Max("submitted_at"))
-        .values("m")
+        .values_list("user_id", "m")
     )
-    attended = (
-        Attendance.objects.filter(enrollment=OuterRef("pk"), status__in=Attendance.ATTENDED)
+    attended = dict(
+        Attendance.objects.filter(enrollment__in=enrollments, status__in=Attendance.ATTENDED)
         .order_by()
-        .values("enrollment")
+        .values_list("enrollment_id")
         .annotate(m=Max("session__starts_at"))
-        .values("m")
+        .values_list("enrollment_id", "m")
     )
-    began = Coalesce("status_changed_at", "created_at", output_field=DateTimeField())
-    return enrollments.annotate(
-        last_active=Greatest(
-            Coalesce(Subquery(lesson, output_field=DateTimeField()), began),
-            Coalesce(Subquery(attempt, output_field=DateTimeField()), began),
-            Coalesce(Subquery(attended, output_field=DateTimeField()), began),
+    rows = _enrollment_rows(enrollments, "status_changed_at", "created_at")
+    for r in rows:
+        began = r["status_changed_at"] or r["created_at"]
+        r["last_active"] = max(
             began,
+            lesson.get(r["user_id"]) or began,
+            attempt.get(r["user_id"]) or began,
+            attended.get(r["id"]) or began,
         )
-    )
+    return rows
 
 
 @dataclass
@@ -260,7 +259,7 @@ def inactive(rule: Rule, now: dt.datetime, cache: dict[Any, Any]) -> list[Candid
     if key not in cache:
         # Every active learner's last activity, once for the three inactivity rules.
         # Completed learners' enrollments are no longer active: nobody is nudged after the end.
-        cache[key] = _enrollment_rows(_last_activity(active_enrollments(rule)), "last_active")
+        cache[key] = _last_active_rows(active_enrollments(rule))
     rows = [r for r in cache[key] if threshold - INACTIVE_CATCH < r["last_active"] <= threshold]
     if not rows:
         return []

@@ -129,3 +129,31 @@ def test_a_forged_link_changes_nothing(learning: Learning, client: Client, mangl
     response = client.post(f"/mensajes/baja/{forged}/", {"List-Unsubscribe": "One-Click"})
     assert response.status_code in (400, 404)
     assert not Unsubscription.objects.exists()
+
+
+def test_an_email_provider_s_report_through_anymail_moves_the_status(learning: Learning) -> None:
+    from anymail.signals import AnymailTrackingEvent, tracking
+
+    message = _sent(learning, "email", "prov-1")
+    event = AnymailTrackingEvent(event_type="delivered", message_id="prov-1")
+    tracking.send(sender=object, event=event, esp_name="Postmark")
+    message.refresh_from_db()
+    assert message.status == "delivered"
+    tracking.send(
+        sender=object,
+        event=AnymailTrackingEvent(event_type="queued", message_id="prov-1"),
+        esp_name="Postmark",
+    )
+    message.refresh_from_db()
+    assert message.status == "delivered"
+
+
+@pytest.mark.django_db
+def test_anymail_s_webhook_refuses_a_request_without_its_secret(settings: Any) -> None:
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "user:pass"}
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        "/mensajes/webhooks/email/postmark/tracking/", b"{}", content_type="application/json"
+    )
+    assert response.status_code in (400, 401, 403)
+    assert not DeliveryReport.objects.exists()

@@ -142,10 +142,16 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
 def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     """Every message made for one person: sent, held out or not sent and why."""
     found = selectors.person_for_staff(request.user, application_id)
+    titles = {rule.id: rule.title for rule in services.rules_current()}
     response = render(
         request,
         "engagement/person.html",
-        {"person": found, "messages_made": selectors.messages_of(found)},
+        {
+            "person": found,
+            "messages_made": [
+                (m, titles.get(m.rule, m.rule)) for m in selectors.messages_of(found)
+            ],
+        },
     )
     no_store(response)
     return response

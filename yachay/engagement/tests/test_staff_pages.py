@@ -35,6 +35,7 @@ def test_staff_in_scope_see_a_person_s_messages_and_why_not_sent(
         page = client.get(url)
         assert page.status_code == 200, role
         assert "límite semanal" in page.content.decode()
+        assert "Sin actividad por 3 días" in page.content.decode()  # the rule's title, not its id
         assert (
             page.headers["Cache-Control"].startswith("no-store")
             or "no-store" in page.headers["Cache-Control"]

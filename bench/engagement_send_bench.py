@@ -45,10 +45,14 @@ class Inbox:
         self.lock = threading.Lock()
         self.first = self.last = 0.0
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         content = envelope.content.decode("utf-8", "replace")  # type: ignore[attr-defined]
         mid = next(
-            (line.split(":", 1)[1].strip() for line in content.splitlines() if line.lower().startswith("message-id:")),
+            (
+                line.split(":", 1)[1].strip()
+                for line in content.splitlines()
+                if line.lower().startswith("message-id:")
+            ),
             "?",
         )
         with self.lock:
@@ -73,7 +77,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--db", default="yachay_engage")
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "engagement-send.md")
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "bench" / "results" / "engagement-send.md"
+    )
     args = parser.parse_args()
     psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
     psql(f"CREATE DATABASE {args.db}")
@@ -96,7 +102,10 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    lines = [f"## {args.messages:,} emails through the queue to a local SMTP server (PostgreSQL)", ""]
+    lines = [
+        f"## {args.messages:,} emails through the queue to a local SMTP server (PostgreSQL)",
+        "",
+    ]
     for label, kill in (("clean run", False), ("worker killed half-way", True)):
         inbox = Inbox()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -124,7 +133,7 @@ def make_messages(n: int, tag: str) -> None:
     apps = Application.objects.bulk_create(
         [
             Application(
-                call=call, reference=f"{tag}{i:07d}", status="enrolled", source="web", dni=f"{i:08d}",
+                call=call, reference=f"{tag}{i:07d}", status="enrolled", source="web", dni=f"{(1 if tag == 'K' else 2)}{i:07d}",
                 given_names="Killa", paternal_surname="Quispe", birth_date=dt.date(1990, 1, 1),
                 gender="female", email=f"p{tag}{i}@example.pe", phone="+51987654321", ubigeo="150101",
                 department="15", segment="entrepreneur", digital_level=3, modality="virtual",
@@ -147,7 +156,9 @@ def make_messages(n: int, tag: str) -> None:
     )  # fmt: skip
 
 
-def run(args: argparse.Namespace, env: dict[str, str], inbox: Inbox, *, kill: bool, label: str) -> str:
+def run(
+    args: argparse.Namespace, env: dict[str, str], inbox: Inbox, *, kill: bool, label: str
+) -> str:
     from yachay.core import queue
     from yachay.engagement import tasks
     from yachay.engagement.models import Message
@@ -157,7 +168,9 @@ def run(args: argparse.Namespace, env: dict[str, str], inbox: Inbox, *, kill: bo
     ids = list(Message.objects.filter(occurrence=tag).values_list("pk", flat=True))
     tasks.queue_sending(ids)
     command = [sys.executable, "manage.py", "worker", "--interval", "0.2"]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     killed_at = None
     deadline = time.monotonic() + 1800
     try:
@@ -169,7 +182,9 @@ def run(args: argparse.Namespace, env: dict[str, str], inbox: Inbox, *, kill: bo
                 killed_at = received
                 # What the next worker's stale-task reclaim does after YACHAY_TASK_STALE_MINUTES.
                 queue.tasks_reclaim(older_than=dt.timedelta(0))
-                worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+                worker = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
             if not Message.objects.filter(occurrence=tag, status="queued").exists():
                 break
             time.sleep(0.5)
@@ -186,7 +201,11 @@ def run(args: argparse.Namespace, env: dict[str, str], inbox: Inbox, *, kill: bo
     twice = sum(1 for n in inbox.ids.values() if n > 1)
     seconds = inbox.last - inbox.first
     rate = deliveries / seconds if seconds else 0
-    kill_note = f"; killed (kill -9) after {killed_at:,} received, a new worker took over" if killed_at else ""
+    kill_note = (
+        f"; killed (kill -9) after {killed_at:,} received, a new worker took over"
+        if killed_at
+        else ""
+    )
     return (
         f"- {label}{kill_note}: rows sent {sent:,} / {args.messages:,}; distinct Message-IDs received "
         f"{distinct:,}; deliveries {deliveries:,} ({twice} Message-ID(s) delivered twice); "

@@ -537,3 +537,40 @@ YACHAY_EXTRA_NON_WORKING_DAYS = frozenset(
     date.fromisoformat(d) for d in env_list("YACHAY_EXTRA_NON_WORKING_DAYS", [])
 )
 YACHAY_RATELIMIT_ARCO = env_rate("YACHAY_RATELIMIT_ARCO", "10/60")  # ARCO request forms, per IP
+
+# Messages and nudges (yachay.engagement; docs/engagement.md, docs/operators.md).
+# The rules: one YAML file each, reviewed in git like the courses.
+YACHAY_NUDGE_RULES_DIR = Path(
+    os.environ.get("YACHAY_NUDGE_RULES_DIR", str(BASE_DIR / "content" / "nudges"))
+)
+# Off: the periodic evaluation makes no messages (the rules can still be read and checked).
+YACHAY_NUDGES_ENABLED = env_bool("YACHAY_NUDGES_ENABLED", True)
+YACHAY_NUDGE_EVERY_MINUTES = env_int("YACHAY_NUDGE_EVERY_MINUTES", 15, minimum=1)
+# At most this many nudges (rules with nudge: true) per person in 7 days; reminders of a
+# session, an offer's deadline and a certificate are not counted.
+YACHAY_NUDGE_WEEKLY_CAP = env_int("YACHAY_NUDGE_WEEKLY_CAP", 3)
+# The hold-out draw: sha256(seed, rule, person) < the rule's share. Changing the seed draws a
+# new comparison group; it is recorded with every run's audit row.
+YACHAY_NUDGE_HOLDOUT_SEED = os.environ.get("YACHAY_NUDGE_HOLDOUT_SEED", "yachay-holdout-1")
+# Channels: console (default, nothing leaves the machine), file:<path> (one JSON line per
+# message), or a real provider.
+YACHAY_SMS_BACKEND = os.environ.get("YACHAY_SMS_BACKEND", "console")  # or twilio
+YACHAY_WHATSAPP_BACKEND = os.environ.get("YACHAY_WHATSAPP_BACKEND", "console")  # or cloud_api
+YACHAY_TWILIO_API_URL = os.environ.get("YACHAY_TWILIO_API_URL", "https://api.twilio.com")
+YACHAY_TWILIO_ACCOUNT_SID = os.environ.get("YACHAY_TWILIO_ACCOUNT_SID", "")
+YACHAY_TWILIO_AUTH_TOKEN = os.environ.get("YACHAY_TWILIO_AUTH_TOKEN", "")
+YACHAY_TWILIO_FROM = os.environ.get("YACHAY_TWILIO_FROM", "")
+YACHAY_TWILIO_MESSAGING_SERVICE_SID = os.environ.get("YACHAY_TWILIO_MESSAGING_SERVICE_SID", "")
+YACHAY_WHATSAPP_API_URL = os.environ.get("YACHAY_WHATSAPP_API_URL", "https://graph.facebook.com")
+YACHAY_WHATSAPP_API_VERSION = os.environ.get("YACHAY_WHATSAPP_API_VERSION", "v21.0")
+YACHAY_WHATSAPP_PHONE_NUMBER_ID = os.environ.get("YACHAY_WHATSAPP_PHONE_NUMBER_ID", "")
+YACHAY_WHATSAPP_TOKEN = os.environ.get("YACHAY_WHATSAPP_TOKEN", "")
+# The app secret that signs the Cloud API's webhooks (X-Hub-Signature-256), and the token of
+# its subscription check (hub.verify_token).
+YACHAY_WHATSAPP_APP_SECRET = os.environ.get("YACHAY_WHATSAPP_APP_SECRET", "")
+YACHAY_WHATSAPP_VERIFY_TOKEN = os.environ.get("YACHAY_WHATSAPP_VERIFY_TOKEN", "")
+YACHAY_PROVIDER_CONNECT_TIMEOUT = env_int("YACHAY_PROVIDER_CONNECT_TIMEOUT", 5, minimum=1)
+YACHAY_PROVIDER_READ_TIMEOUT = env_int("YACHAY_PROVIDER_READ_TIMEOUT", 15, minimum=1)
+# django-anymail: a provider's settings (ANYMAIL = {...}) come with its EMAIL_BACKEND; the
+# shared secret of its status webhooks (basic auth "user:password").
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}

@@ -70,7 +70,9 @@ def tricky(live: Live, call: Call) -> None:
 
 def row_names(page: str) -> list[str]:
     body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    names = re.findall(r'<th scope="row">(?:<label for="[^"]+">)?([^<]+)<', body)
+    names = re.findall(
+        r'<th scope="row">(?:<label for="[^"]+">)?(?:<a href="[^"]+">)?([^<]+)<', body
+    )
     return [n.replace("&#x27;", "'") for n in names]
 
 

@@ -33,7 +33,7 @@ declare(
     "certificates.Issuer",
     not_personal="id name url logo programs order",
 )
-declare("certificates.StatusList", not_personal="id slug size next_index")
+declare("certificates.StatusList", not_personal="id slug size next_index revision")
 declare(
     "certificates.Certificate",
     subject="learner",

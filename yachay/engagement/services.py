@@ -37,6 +37,7 @@ from django.utils import formats, timezone, translation
 
 from yachay.core.actors import SYSTEM, Actor
 from yachay.core.models import AuditEvent
+from yachay.core.objections import Purpose, normalise_email, objecting
 from yachay.core.services import audit_record
 from yachay.engagement import channels as ch
 from yachay.engagement import holdout, templating, triggers
@@ -71,17 +72,6 @@ def rules_current() -> tuple[Rule, ...]:
     folder = Path(settings.YACHAY_NUDGE_RULES_DIR)
     stamp = tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.yaml")))
     return _rules_cached(str(folder), stamp)
-
-
-def _objected(person: str, kind: str) -> bool:
-    """Has this person (their email address, normalised) objected to this use of their data
-    (ARCO "oposición")?
-
-    TODO(arco): the objections register is being built on a lower floor (likely
-    ``yachay.core.objections.objects_to(email, purpose)``, purposes "reminders", "nudges",
-    "surveys"); once merged, return ``objects_to(person.email, kind)`` here. Until then
-    nobody has objected. (Called once per candidate; make it set-based with the register.)"""
-    return False
 
 
 def is_mobile(phone: str) -> bool:
@@ -246,6 +236,9 @@ def messages_evaluate(
         unsubscribed = set(
             Unsubscription.objects.filter(kind=rule.kind).values_list("email", flat=True)
         )
+        # The right of opposition (core.objections): every kind of message engagement sends
+        # is a reminder about the program, so an objection to reminders stops them all.
+        objectors = objecting((c.values["_email"] for c in fresh), Purpose.REMINDERS)
         rows = []
         for c in fresh:
             email, phone = c.values["_email"], c.values["_phone"]
@@ -254,7 +247,7 @@ def messages_evaluate(
             skipped: dict[str, str] = {}
             if email in unsubscribed:
                 status, reason = Message.Status.SUPPRESSED, Message.Reason.UNSUBSCRIBED
-            elif _objected(email, rule.kind):
+            elif normalise_email(email) in objectors:
                 status, reason = Message.Status.SUPPRESSED, Message.Reason.OBJECTED
             else:
                 channel, reason, skipped = choose_channel(

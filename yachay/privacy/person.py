@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -143,6 +144,12 @@ PERSON_LOOKUPS: dict[str, dict[str, str]] = {
     "learning.QuizAttemptGrant": {"user": "user"},
     "learning.Completion": {"user": "user"},
     "certificates.Certificate": {"user": "user"},
+    "engagement.Message": {"application": "application", "user": "user"},
+    "engagement.DeliveryReport": {"message__application": "application", "message__user": "user"},
+    "reports.LearnerActivity": {
+        "enrollment__application": "application",
+        "enrollment__user": "user",
+    },
     "otp_totp.TOTPDevice": {"user": "user"},
     "otp_static.StaticDevice": {"user": "user"},
     "otp_static.StaticToken": {"device__user": "user"},
@@ -219,6 +226,15 @@ def _emails(person: Person) -> set[str]:
     return {_normal_email(e) for e in found if e}
 
 
+def _by_email(label: str) -> Callable[[Person], QuerySet[models.Model]]:
+    """Rows keyed by the normalised address, like objections (engagement's consent)."""
+
+    def rows(person: Person) -> QuerySet[models.Model]:
+        return apps.get_model(label)._default_manager.filter(email__in=_emails(person))
+
+    return rows
+
+
 def _objections(person: Person) -> QuerySet[models.Model]:
     """Objections are keyed by the normalised address (core.objections)."""
     from yachay.core.models import Objection
@@ -239,6 +255,8 @@ def _cases(person: Person) -> QuerySet[models.Model]:
 
 SPECIAL_FINDERS: dict[str, Callable[[Person], QuerySet[models.Model]]] = {
     "core.Objection": _objections,
+    "engagement.ContactPreference": _by_email("engagement.ContactPreference"),
+    "engagement.Unsubscription": _by_email("engagement.Unsubscription"),
     "privacy.Case": _cases,
     "admin.LogEntry": _log_entries,
     "core.AuditEvent": audit_events,

@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -204,9 +204,14 @@ def _stage_conditions(now: dt.datetime) -> dict[str, Q]:
         "placed": placed,
         "active": placed & recent,
         "completed": Q(enrollment__status=Enrollment.Status.COMPLETED),
+        # A subquery, not a join: an enrollment may hold a revoked certificate beside its
+        # valid one (a re-issue), and a join would count its application twice.
         "certified": Q(
-            enrollment__certificate__isnull=False,
-            enrollment__certificate__revoked_at__isnull=True,
+            Exists(
+                Certificate.objects.filter(
+                    enrollment__application=OuterRef("pk"), revoked_at__isnull=True
+                )
+            )
         ),
     }
 

@@ -74,6 +74,9 @@ def public_snapshot_refresh(*, actor: Actor, now: dt.datetime | None = None) -> 
     newest snapshot, delete the oldest beyond ``KEEP_SNAPSHOTS``; audited
     (``transparency.publish``, with the digest and the number of calls)."""
     now = now or timezone.now()
+    # The funnel's "active" stage reads the activity summary: counted fresh for what is
+    # published (a first start has none yet; the summaries' own job runs every few minutes).
+    learner_activity_refresh()
     data = public.compute(now=now)  # reads only: outside the transaction
     with transaction.atomic():
         snapshot = PublicSnapshot.objects.create(

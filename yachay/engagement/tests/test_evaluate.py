@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from yachay.cohorts.models import Enrollment, Session
+from yachay.core import services as core_services
 from yachay.core.actors import SYSTEM
 from yachay.engagement import services, tasks
 from yachay.engagement.models import ContactPreference, Message, Unsubscription
@@ -110,6 +111,25 @@ def test_unsubscribed_people_are_recorded_as_suppressed_with_the_reason(
     message = Message.objects.get(application=person)
     assert (message.status, message.reason) == ("suppressed", "unsubscribed")
     assert message.body == ""
+
+
+def test_a_person_who_objected_to_reminders_gets_none_and_others_still_do(
+    learning: Learning,
+) -> None:
+    """The right of opposition (core.Objection, written by the privacy app) stops every
+    kind of message for that address, whatever its case; nobody else is affected."""
+    now = lima(10)
+    _session_tomorrow(learning, now)
+    person = learning.enrollment.application
+    core_services.objection_record(
+        email=f"  {person.email.upper()} ", purpose="reminders", actor=SYSTEM
+    )
+    run("session-reminder-24h", now=now)
+    message = Message.objects.get(application=person)
+    assert (message.status, message.reason) == ("suppressed", "objected")
+    assert message.body == ""
+    others = Message.objects.exclude(application=person)
+    assert others.exists() and not others.filter(reason="objected").exists()
 
 
 def test_whatsapp_only_with_opt_in_and_sms_only_to_a_mobile(learning: Learning) -> None:

@@ -303,9 +303,13 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 
 def default_call(data: dict[str, Any]) -> str | None:
-    """The call the page shows unless asked for another: the newest whose learners have
-    completed (a hidden count means some did), else the newest."""
+    """The call the page shows unless asked for another: the newest whose completions can be
+    published (k or more), else the newest whose learners have completed (a hidden count
+    means some did), else the newest."""
     calls = data.get("calls") or []
+    for call in calls:
+        if (call["funnel"].get("completed") or 0) > 0:
+            return str(call["slug"])
     for call in calls:
         if call["funnel"].get("completed") != 0:
             return str(call["slug"])

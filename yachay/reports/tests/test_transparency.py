@@ -353,3 +353,20 @@ def test_the_page_shows_the_newest_call_with_completions_and_any_call_on_request
         response = client.get(PAGE, {"convocatoria": bad})
         assert response.status_code == 200
         assert "Convocatoria 2027-I ·" in response.content.decode()
+
+
+def test_by_default_the_page_prefers_a_call_whose_completions_can_be_published() -> None:
+    from yachay.reports.public import default_call
+
+    def calls(*completed: int | None) -> dict[str, Any]:
+        return {
+            "calls": [
+                {"slug": f"c{i}", "funnel": {"completed": n}} for i, n in enumerate(completed)
+            ]
+        }
+
+    # newest first: a hidden count (None: 1 to k-1 people) loses to a published one
+    assert default_call(calls(None, 74, 0)) == "c1"
+    assert default_call(calls(0, None, 0)) == "c1"  # only a hidden count: still some did
+    assert default_call(calls(0, 0)) == "c0"  # nobody completed anywhere: the newest
+    assert default_call({"calls": []}) is None

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.http import FileResponse, StreamingHttpResponse
 
 from yachay.core import exports
@@ -27,6 +29,20 @@ from yachay.core.exports import (
     xlsx_write,
 )
 from yachay.core.models import AuditEvent
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_past_close() -> Iterator[None]:
+    """These tests close responses themselves, outside the test client; closing one sends
+    ``request_finished``, whose ``close_old_connections`` would hand the test's connection
+    back (to PostgreSQL's pool) inside the test's transaction. The test client disconnects
+    it the same way while it serves a request."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_finished.connect(close_old_connections)
+
 
 HEADER = ["Nombre", "Departamento", "Edad", "Puntaje"]
 NAMES = ["Ñusta Quispe Mamani", "Túpac Huamán", "Sumaq Wayta Ccori", "José Ángel Peña"]

@@ -197,6 +197,11 @@ def test_the_worker_rides_out_a_lost_database_connection(
     assert "Database unavailable" in worker.output()
     promoted = Offer.objects.get(promoted=True)
     assert inbox.recipients()[promoted.decision.application.email] == 1
+    # The "restart" above also ended this process's idle pooled connections (settings' pool):
+    # give the pool back, so the next test starts on live connections.
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
 
 
 def test_a_worker_killed_mid_batch_leaves_every_offer_exactly_one_email(

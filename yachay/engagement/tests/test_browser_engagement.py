@@ -30,6 +30,8 @@ pytestmark = pytest.mark.browser
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # A click's navigation is committed before its stylesheets load: measure the laid-out page.
+    page.wait_for_load_state("load")
     no_sideways_scroll(page)
     assert_accessible_at_widths(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -227,19 +227,13 @@ def _emails(person: Person) -> set[str]:
 
 
 def _by_email(label: str) -> Callable[[Person], QuerySet[models.Model]]:
-    """Rows keyed by the normalised address, like objections (engagement's consent)."""
+    """Rows keyed by the normalised address: objections (core.objections) and engagement's
+    consent."""
 
     def rows(person: Person) -> QuerySet[models.Model]:
         return apps.get_model(label)._default_manager.filter(email__in=_emails(person))
 
     return rows
-
-
-def _objections(person: Person) -> QuerySet[models.Model]:
-    """Objections are keyed by the normalised address (core.objections)."""
-    from yachay.core.models import Objection
-
-    return Objection.objects.filter(email__in=_emails(person))
 
 
 def _cases(person: Person) -> QuerySet[models.Model]:
@@ -254,7 +248,7 @@ def _cases(person: Person) -> QuerySet[models.Model]:
 
 
 SPECIAL_FINDERS: dict[str, Callable[[Person], QuerySet[models.Model]]] = {
-    "core.Objection": _objections,
+    "core.Objection": _by_email("core.Objection"),
     "engagement.ContactPreference": _by_email("engagement.ContactPreference"),
     "engagement.Unsubscription": _by_email("engagement.Unsubscription"),
     "privacy.Case": _cases,

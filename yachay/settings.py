@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "yachay.learning",
     "yachay.certificates",
     "yachay.engagement",
+    "yachay.surveys",
+    "yachay.impact",
     "yachay.reports",
     "yachay.privacy",
     "yachay.demo",

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("yachay.learning.urls")),
     path("", include("yachay.certificates.urls")),
     path("", include("yachay.engagement.urls")),
+    path("", include("yachay.surveys.urls")),
+    path("", include("yachay.impact.urls")),
     path("", include("yachay.reports.urls")),
     path("transparencia/", include("yachay.reports.public_urls")),
     path("", include("yachay.privacy.urls")),

@@ -28,6 +28,8 @@ FLOORS = (
     "learning",
     "certificates",
     "engagement",
+    "surveys",
+    "impact",
     "reports",
     "privacy",
     "demo",

@@ -1,0 +1,1 @@
+"""What this app keeps about people (core.personal_data); declared as its models appear."""

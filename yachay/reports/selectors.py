@@ -194,13 +194,18 @@ def _stage_conditions(now: dt.datetime) -> dict[str, Q]:
     # activity tables per learner is what the bench measured too slow.
     recent = Q(enrollment__report_activity__last_activity_at__gte=since)
     placed = Q(enrollment__cohort__isnull=False)
+    # A funnel counts who reached at least each stage: whoever holds a place was admitted and
+    # eligible, even when no selection run says so (enrolled by hand, as the demo's classroom
+    # on its still open call is), so a later stage never outnumbers an earlier one.
+    enrolled = Q(enrollment__isnull=False)
     return {
         "applied": Q(pk__isnull=False),
         "eligible": Q(
             decision__outcome__in=[Decision.Outcome.ADMITTED, Decision.Outcome.WAITLISTED]
-        ),
-        "admitted": Q(decision__outcome=Decision.Outcome.ADMITTED),
-        "accepted": Q(enrollment__isnull=False),
+        )
+        | enrolled,
+        "admitted": Q(decision__outcome=Decision.Outcome.ADMITTED) | enrolled,
+        "accepted": enrolled,
         "placed": placed,
         "active": placed & recent,
         "completed": Q(enrollment__status=Enrollment.Status.COMPLETED),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from yachay.reports.selectors import (
     targets_followed,
 )
 from yachay.reports.tests.conftest import World
+from yachay.selection.models import Decision
 
 ADMIN_TOTALS = {
     "applied": 9,
@@ -169,3 +171,16 @@ def test_the_funnel_runs_a_fixed_number_of_queries(
 
 def test_every_stage_is_counted(world: World) -> None:
     assert tuple(funnel(world.call, scope=Scope.everything()).total.counts) == STAGES
+
+
+def test_someone_placed_by_hand_counts_at_every_earlier_stage(world: World) -> None:
+    """A place without a selection decision (the demo's classroom on its open call, or an
+    admin's enrollment) still reached 'eligible' and 'admitted': no stage outnumbers the one
+    before it."""
+    e = next(iter(world.enrollments.values()))
+    Decision.objects.filter(application=e.application).delete()
+    counts = funnel(world.call, scope=Scope.everything()).total.counts
+    assert counts["admitted"] == ADMIN_TOTALS["admitted"]
+    assert counts["eligible"] == ADMIN_TOTALS["eligible"]
+    for earlier, later in itertools.pairwise(STAGES[:5]):
+        assert counts[earlier] >= counts[later]

@@ -23,7 +23,7 @@ from yachay.core.http import parse_rate
 from yachay.core.models import AuditEvent
 from yachay.core.services import audit_event, audit_record, email_send_once
 from yachay.intake.models import Application
-from yachay.intake.services import applications_status_set
+from yachay.intake.services import applications_status_set, audit_fingerprint
 from yachay.programs.models import Call
 from yachay.programs.selectors import track_for_segment
 
@@ -54,6 +54,38 @@ def enrollment_take(*, application: Application, actor: Actor) -> Enrollment:
         changes={"status": [None, "waiting"]},
     )
     return enrollment
+
+
+def learner_account_follow(*, application_id: int, fields: frozenset[str], actor: Actor) -> int:
+    """After an application's names or email were rectified (``intake.application_rectify``),
+    the learner account made from it shows the same: its first and last name, and the email
+    its sign-in links go to. Audited with the email as a keyed fingerprint; returns how many
+    accounts changed (an account is shared by the same person's applications, so it follows
+    the one rectified last)."""
+    if not fields & {"given_names", "paternal_surname", "email"}:
+        return 0
+    application = Application.objects.get(pk=application_id)
+    wanted = {
+        "first_name": application.given_names,
+        "last_name": application.paternal_surname,
+        "email": application.email,
+    }
+    changed = 0
+    for user in User.objects.filter(enrollments__application_id=application_id).distinct():
+        diff = {k: [getattr(user, k), v] for k, v in wanted.items() if getattr(user, k) != v}
+        if not diff:
+            continue
+        for name, (_old, value) in diff.items():
+            setattr(user, name, value)
+        user.save(update_fields=sorted(diff))
+        if "email" in diff:
+            diff["email"] = [audit_fingerprint(str(v)) for v in diff["email"]]
+        audit_record(
+            actor=actor, action="user.follow_rectification", obj=user,
+            changes={**diff, "application": application.reference},
+        )  # fmt: skip
+        changed += 1
+    return changed
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,8 @@ from yachay.selection.services import (
 
 CALL_SLUG = "ia-mypes-2026-ii"
 TRACK_SLUG = "ia-para-tu-negocio"
-DEFAULT_APPLICANTS = 900
-SEATS = 240
+DEFAULT_APPLICANTS = 1_800
+SEATS = 480
 SEED = 2026
 ACCEPT_SHARE = 0.85
 SESSIONS = 6
@@ -286,7 +286,9 @@ def demo_history_load(
                 slot=slot,
                 capacity=40,
                 starts_on=course_start,
-                ends_on=course_start + dt.timedelta(weeks=SESSIONS),
+                # The last day is yesterday: the cohorts have ended, so whether each learner
+                # completed is known (the at-risk model learns from finished cohorts only).
+                ends_on=course_start + dt.timedelta(weeks=SESSIONS) - dt.timedelta(days=1),
             )
             cohort.instructors.add(teachers[i % len(teachers)])
             cohorts.append(cohort)

@@ -110,8 +110,9 @@ def _place(code: str) -> str:
 
 def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> list[Row]:
     """The features of ``enrollments`` (placed in a cohort) from what happened strictly
-    before ``as_of``. Six queries, whatever their number: the enrollments, then one aggregate
-    per kind of event, each filtered by time in the database."""
+    before ``as_of`` (a session counts as held once it has ended). Five queries, whatever
+    their number: the enrollments, then one aggregate per kind of event, each filtered by
+    time in the database."""
     base = enrollments.filter(cohort__isnull=False)
     people = list(
         base.values(
@@ -152,7 +153,7 @@ def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> lis
         .order_by()
     }
     held = dict(
-        Session.objects.filter(cohort_id__in=base.values("cohort_id"), starts_at__lt=as_of)
+        Session.objects.filter(cohort_id__in=base.values("cohort_id"), ends_at__lt=as_of)
         .values("cohort_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -162,7 +163,7 @@ def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> lis
         r["enrollment_id"]: r
         for r in Attendance.objects.filter(
             enrollment_id__in=base.values("id"),
-            session__starts_at__lt=as_of,
+            session__ends_at__lt=as_of,
             status__in=Attendance.ATTENDED,
         )
         .values("enrollment_id")
@@ -498,7 +499,7 @@ def model_reasons(fitted: Fitted, row: Row, top: int = 3) -> list[dict[str, Any]
         if contributions[j] <= 0.05 or len(out) >= top:
             break
         reason = reason_for(FEATURES[j], row)
-        if reason is not None:
+        if reason is not None and reason not in out:
             out.append(reason)
     return out
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Avg, Count, Max, QuerySet
+from django.utils import timezone
 
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.core import ubigeo
@@ -174,10 +175,10 @@ def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> lis
     for p in people:
         done_by_cohort[p["cohort_id"]].append(int(lessons.get(p["user_id"], {}).get("n", 0)))
     medians = {c: statistics.median(v) for c, v in done_by_cohort.items()}
-    zone = as_of.tzinfo
+    zone = timezone.get_current_timezone()  # a cohort's day starts at midnight in Lima
     rows = []
     for p in people:
-        start = dt.datetime.combine(p["cohort__starts_on"], dt.time(0), tzinfo=zone)
+        start = timezone.make_aware(dt.datetime.combine(p["cohort__starts_on"], dt.time(0)), zone)
         lesson = lessons.get(p["user_id"], {})
         attempt = attempts.get(p["user_id"], {})
         went = attended.get(p["id"], {})

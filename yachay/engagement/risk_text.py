@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from yachay.engagement.models import RiskAction
 
@@ -53,9 +53,9 @@ def reasons_text(reasons: list[dict[str, Any]]) -> str:
 
 
 SUGGESTIONS = {
-    RiskAction.Kind.CALL: _("call"),
-    RiskAction.Kind.MESSAGE: _("send a message"),
-    RiskAction.Kind.HELP: _("offer help"),
+    RiskAction.Kind.CALL: pgettext_lazy("suggested action", "call"),
+    RiskAction.Kind.MESSAGE: pgettext_lazy("suggested action", "send a message"),
+    RiskAction.Kind.HELP: pgettext_lazy("suggested action", "offer help"),
 }
 
 
@@ -64,28 +64,28 @@ def suggestion_text(kind: str) -> str:
 
 
 MISSED = {
-    "no_data": _("there are no finished cohorts to learn from yet"),
-    "too_few": _("too few learners (or too few of one outcome) in the evaluation"),
-    "auc": _("its mean AUC is below 0.70"),
-    "sd": _("its AUC varies by more than 0.05 between runs"),
-    "calibration": _("its probabilities are no better than the base rate (Brier score)"),
+    "no_data": gettext_lazy("there are no finished cohorts to learn from yet"),
+    "too_few": gettext_lazy("too few learners (or too few of one outcome) in the evaluation"),
+    "auc": gettext_lazy("its mean AUC is below 0.70"),
+    "sd": gettext_lazy("its AUC varies by more than 0.05 between runs"),
+    "calibration": gettext_lazy("its probabilities are no better than the base rate (Brier score)"),
 }
 
 GROUP_WHY = {
-    "too_few": _("too few learners to judge: the rule is used"),
-    "below_bar": _("AUC below 0.70: the rule is used"),
-    "gap": _("more than 0.10 below the overall AUC: the rule is used"),
+    "too_few": gettext_lazy("too few learners to judge: the rule is used"),
+    "below_bar": gettext_lazy("AUC below 0.70: the rule is used"),
+    "gap": gettext_lazy("more than 0.10 below the overall AUC: the rule is used"),
 }
 
 FEATURE_TEXT = {
-    "days_inactive": (_("days since the last activity"), _("day")),
-    "lessons_vs_median": (_("lessons done minus the cohort's median"), _("lesson")),
-    "attendance_share": (_("share of the sessions held that they attended"), ""),
-    "sessions_missed": (_("sessions missed"), _("session")),
-    "quiz_score": (_("average quiz score"), ""),
-    "quiz_retries": (_("extra attempts per quiz"), ""),
-    "accept_days": (_("days from the offer to accepting it"), _("day")),
-    "virtual": (_("virtual cohort (1) or in person (0)"), ""),
+    "days_inactive": gettext_lazy("days since the last activity"),
+    "lessons_vs_median": gettext_lazy("lessons done minus the cohort's median"),
+    "attendance_share": gettext_lazy("share of the sessions held that they attended"),
+    "sessions_missed": gettext_lazy("sessions missed"),
+    "quiz_score": gettext_lazy("average quiz score (0 to 1)"),
+    "quiz_retries": gettext_lazy("extra attempts per quiz"),
+    "accept_days": gettext_lazy("days from the offer to accepting it"),
+    "virtual": gettext_lazy("virtual cohort (1) or in person (0)"),
 }
 
 

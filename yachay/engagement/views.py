@@ -392,7 +392,7 @@ def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
         for name, coef, scale in zip(
             model.features, model.coefficients, model.scaler_scale, strict=False
         ):
-            label, unit = risk_text.FEATURE_TEXT.get(name, (name, ""))
+            label = risk_text.FEATURE_TEXT.get(name, name)
             odds = math.exp(coef)
             features.append(
                 {
@@ -402,7 +402,6 @@ def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
                     "up": coef > 0.05,
                     "down": coef < -0.05,
                     "scale": _decimal(scale, 1),
-                    "unit": unit,
                 }
             )
         bins = [

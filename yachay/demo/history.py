@@ -1,7 +1,8 @@
 """A call that has gone the whole way, so the reports have something true to show on first
 start: "Convocatoria 2026-II", opened 18 weeks ago and closed 14 weeks ago, with
 synthetic applicants, a selection solved and published by the real services, offers
-accepted or declined, cohorts filled by the real assignment, six weekly sessions held,
+accepted or declined, cohorts filled by the real assignment, six weekly sessions held (the
+cohorts ended yesterday),
 lessons done, quizzes graded by the real grader, and completions decided by the real rules.
 
 The process (docs/demo-data.md, "The history"), seeded so it is the same every time:

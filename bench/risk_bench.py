@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     RiskModel.objects.filter(pk=model.pk).update(in_force=False)
     rule_times = []
     for _ in range(args.rounds):
-        took, _q, rule_done = score()
+        took, _q, _rule_done = score()
         rule_times.append(took)
     RiskModel.objects.filter(pk=model.pk).update(in_force=True)
     RiskScore.objects.all().delete()

@@ -495,7 +495,7 @@ def model_reasons(fitted: Fitted, row: Row, top: int = 3) -> list[dict[str, Any]
     numbers to quote (only those that push up, at most ``top``)."""
     contributions = fitted.contributions(np.array([row.vector()]))[0]
     order = sorted(range(len(FEATURES)), key=lambda j: -contributions[j])
-    out = []
+    out: list[dict[str, Any]] = []
     for j in order:
         if contributions[j] <= 0.05 or len(out) >= top:
             break

@@ -151,13 +151,20 @@ def risk_week() -> dt.date | None:
 
 
 def risk_at_risk(user: User, *, band: str = "") -> tuple[list[RiskScore], int]:
-    """This week's learners at risk (high or medium band, or only ``band``) in the user's
+    """This week's learners at risk (high or medium band, only ``band``, or everyone scored
+    with ``"all"``) in the user's
     scope, highest first, at most ``RISK_LIST_LIMIT``; and how many in all. Three queries
     whatever the number of rows."""
     week = risk_week()
     if week is None:
         return [], 0
-    bands = [band] if band in ("high", "medium") else ["high", "medium"]
+    bands = (
+        [band]
+        if band in ("high", "medium")
+        else ["high", "medium", "low"]
+        if band == "all"
+        else ["high", "medium"]
+    )
     qs = RiskScore.objects.filter(
         week=week,
         band__in=bands,
@@ -166,7 +173,7 @@ def risk_at_risk(user: User, *, band: str = "") -> tuple[list[RiskScore], int]:
     total = qs.count()
     rows = list(
         qs.select_related("enrollment__application", "enrollment__cohort", "model").order_by(
-            Case(When(band="high", then=0), default=1),
+            Case(When(band="high", then=0), When(band="medium", then=1), default=2),
             F("probability").desc(nulls_last=True),
             F("points").desc(nulls_last=True),
             "enrollment_id",

@@ -644,7 +644,8 @@ def risk_training_rows(*, program: Program, today: dt.date) -> tuple[list[risk.R
     for day, cohort_ids in sorted(moments.items()):
         as_of = _midnight(day)
         for row in risk.features_as_of(enrollments.filter(cohort_id__in=cohort_ids), as_of):
-            if row.enrollment_id in ended and ended[row.enrollment_id] < as_of:
+            left = ended.get(row.enrollment_id)
+            if left is not None and left < as_of:
                 continue
             row.outcome = 0 if outcome.get(row.enrollment_id) == Enrollment.Status.COMPLETED else 1
             rows.append(row)

@@ -315,7 +315,7 @@ def risk_list(request: AuthedHttpRequest) -> HttpResponse:
     and a form to record what was done."""
     _risk_staff(request)
     band = request.GET.get("banda", "")
-    band = {"alto": "high", "medio": "medium"}.get(band, "")
+    band = {"alto": "high", "medio": "medium", "todos": "all"}.get(band, "")
     scores, total = selectors.risk_at_risk(request.user, band=band)
     response = render(
         request,

@@ -63,8 +63,18 @@ def suggestion_text(kind: str) -> str:
     return str(SUGGESTIONS.get(RiskAction.Kind(kind), kind))
 
 
+#: The action form's choices, in the first person ("I called").
+FORM_KINDS = [
+    (RiskAction.Kind.CALL.value, pgettext_lazy("I did", "I called")),
+    (RiskAction.Kind.MESSAGE.value, pgettext_lazy("I did", "I sent a message")),
+    (RiskAction.Kind.HELP.value, pgettext_lazy("I did", "I offered help")),
+]
+
 MISSED = {
-    "no_data": gettext_lazy("there are no finished cohorts to learn from yet"),
+    "no_data": gettext_lazy(
+        "there is not enough data from finished cohorts to train it (learners who completed "
+        "and learners who did not are both needed)"
+    ),
     "too_few": gettext_lazy("too few learners (or too few of one outcome) in the evaluation"),
     "auc": gettext_lazy("its mean AUC is below 0.70"),
     "sd": gettext_lazy("its AUC varies by more than 0.05 between runs"),

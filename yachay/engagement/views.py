@@ -4,6 +4,7 @@ pages (a person's messages; each rule's figures and hold-out comparison)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -267,6 +268,13 @@ def _decimal(x: float | None, places: int = 2) -> str:
     return formats.number_format(round(x, places), places)
 
 
+def _iso_date(value: str | None) -> str:
+    try:
+        return formats.date_format(dt.date.fromisoformat(value or ""), "DATE_FORMAT")
+    except ValueError:
+        return "—"
+
+
 def _score_shown(score: RiskScore) -> dict[str, Any]:
     reasons = score.reasons or []
     action = risk.suggested_action(reasons)
@@ -327,7 +335,7 @@ def risk_list(request: AuthedHttpRequest) -> HttpResponse:
             "band": band,
             "week": selectors.risk_week(),
             "methods": _methods_in_force(),
-            "kinds": RiskAction.Kind.choices,
+            "kinds": risk_text.FORM_KINDS,
             "can_read_card": request.user.is_program_admin or request.user.is_coordinator,
         },
     )
@@ -359,7 +367,7 @@ def risk_act(request: AuthedHttpRequest, enrollment_id: int) -> HttpResponse:
                 "error": error,
                 "kind": kind,
                 "note": note[: services.NOTE_MAX * 2].replace("\x00", ""),
-                "kinds": RiskAction.Kind.choices,
+                "kinds": risk_text.FORM_KINDS,
             },
             status=400,
         )
@@ -438,6 +446,8 @@ def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
                     "brier_base": _decimal(m.get("brier_base"), 3),
                 },
                 "d": model.data,
+                "first": _iso_date(model.data.get("first_start")),
+                "last": _iso_date(model.data.get("last_start")),
                 "share": _percent(model.data.get("not_completed_share")),
                 "features": features,
                 "bins": bins,
@@ -449,6 +459,7 @@ def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
         "engagement/risk_model.html",
         {
             "cards": cards,
+            "methods": _methods_in_force(),
             "history": selectors.risk_model_history(),
             "bar": {
                 "auc": _decimal(risk.AUC_MIN),

@@ -202,9 +202,9 @@ def risk_enrollment_for_staff(user: User, enrollment_id: int) -> Enrollment:
 
 def risk_actions_of(person: Application) -> list[RiskAction]:
     return list(
-        RiskAction.objects.filter(enrollment__application=person).order_by("-created_at", "-id")[
-            :100
-        ]
+        RiskAction.objects.filter(enrollment__application=person)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:100]
     )
 
 

@@ -277,7 +277,8 @@ def _iso_date(value: str | None) -> str:
 
 def _score_shown(score: RiskScore) -> dict[str, Any]:
     reasons = score.reasons or []
-    action = risk.suggested_action(reasons)
+    # Nobody needs a call for a low score: no suggestion (the form stays, to record any act).
+    action = risk.suggested_action(reasons) if score.band != risk.LOW else ""
     return {
         "score": score,
         "band": score.get_band_display(),
@@ -289,7 +290,7 @@ def _score_shown(score: RiskScore) -> dict[str, Any]:
         ),
         "reasons": [risk_text.reason_text(r) for r in reasons],
         "action": action,
-        "action_text": risk_text.suggestion_text(action),
+        "action_text": risk_text.suggestion_text(action) if action else "",
     }
 
 

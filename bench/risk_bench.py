@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engagement_bench import PG, make_learners, psql  # noqa: E402
+from bench.engagement_bench import PG, make_learners, program_with_course, psql  # noqa: E402
 
 LIMA = ZoneInfo("America/Lima")
 
@@ -97,30 +97,10 @@ def run(args: argparse.Namespace) -> int:
     from yachay.core.actors import SYSTEM
     from yachay.engagement import risk, services
     from yachay.engagement.models import RiskModel, RiskScore
-    from yachay.learning.services import course_import
-    from yachay.programs.models import Call, Program, Track
 
     now = dt.datetime(2026, 3, 10, 10, 0, tzinfo=LIMA)
-    program = Program.objects.create(name="IA para MYPEs", slug="ia", seats_target=20000, starts_on=now.date(), ends_on=now.date())  # fmt: skip
-    call = Call.objects.create(program=program, title="C", slug="c", opens_at=now, closes_at=now, seats=20000, consent_version="2026-1", consent_text="x")  # fmt: skip
-    track = Track.objects.create(
-        program=program, name="IA para tu negocio", slug="ia-para-tu-negocio"
-    )
-    report = course_import(path=ROOT / "content" / "courses" / "ia-para-tu-negocio", actor=SYSTEM)
-    course = report.course
-    version = course.current_version
-    lessons = list(
-        version.activities.filter(kind="lesson")
-        .order_by("position")
-        .values_list("activity_id", flat=True)
-    )
-    quiz = (
-        version.activities.filter(kind="quiz")
-        .order_by("position")
-        .values_list("activity_id", flat=True)[0]
-    )
-    ctx = {"call": call, "track": track, "course": course, "version": version,
-           "lessons": lessons, "quiz": quiz}  # fmt: skip
+    ctx = program_with_course(now)
+    program = ctx["program"]
     n = len(risk.FEATURES)
     model = RiskModel.objects.create(
         program=program, trained_at=timezone.now(), trained_by="bench", in_force=True,

@@ -757,35 +757,23 @@ def risk_score(*, actor: Actor, now: dt.datetime | None = None) -> RiskScored:
                 ),
             )
             p = float(fitted.probabilities(np.array([row.vector()]))[0])
-            made.append(
-                RiskScore(
-                    enrollment_id=row.enrollment_id,
-                    week=week,
-                    as_of=now,
-                    method=RiskMethod.MODEL,
-                    model=model,
-                    probability=round(p, 4),
-                    points=None,
-                    band=risk.model_band(p),
-                    reasons=risk.model_reasons(fitted, row),
-                )
-            )
+            fields: dict[str, Any] = {
+                "method": RiskMethod.MODEL,
+                "model": model,
+                "probability": round(p, 4),
+                "band": risk.model_band(p),
+                "reasons": risk.model_reasons(fitted, row),
+            }
             by_model += 1
         else:
             points, reasons = risk.rule_points(row)
-            made.append(
-                RiskScore(
-                    enrollment_id=row.enrollment_id,
-                    week=week,
-                    as_of=now,
-                    method=RiskMethod.RULE,
-                    model=None,
-                    probability=None,
-                    points=points,
-                    band=risk.rule_band(points),
-                    reasons=reasons,
-                )
-            )
+            fields = {
+                "method": RiskMethod.RULE,
+                "points": points,
+                "band": risk.rule_band(points),
+                "reasons": reasons,
+            }
+        made.append(RiskScore(enrollment_id=row.enrollment_id, week=week, as_of=now, **fields))
     with transaction.atomic():
         if refused:
             kept = {r.enrollment_id for r in rows}

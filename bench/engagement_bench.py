@@ -54,10 +54,17 @@ def main() -> int:
     parser.add_argument("--db", default="yachay_engage")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "engagement.md")
     args = parser.parse_args()
-    psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    psql(f"CREATE DATABASE {args.db}")
+    fresh_database(args.db)
+    return run(args)
+
+
+def fresh_database(db: str) -> None:
+    """Drop and make ``db`` again, set Django up on it (tasks run at once, mail kept in
+    memory) and migrate (shared with bench/risk_bench.py)."""
+    psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    psql(f"CREATE DATABASE {db}")
     os.environ.update(
-        DATABASE_URL=f"{PG}/{args.db}",
+        DATABASE_URL=f"{PG}/{db}",
         DJANGO_SETTINGS_MODULE="yachay.settings",
         YACHAY_TASKS="immediate",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
@@ -69,7 +76,6 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return run(args)
 
 
 def make_learners(start: int, count: int, ctx: dict, now: dt.datetime) -> None:

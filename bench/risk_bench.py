@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engagement_bench import PG, make_learners, program_with_course, psql  # noqa: E402
+from bench.engagement_bench import fresh_database, make_learners, program_with_course  # noqa: E402
 
 LIMA = ZoneInfo("America/Lima")
 
@@ -44,19 +44,7 @@ def main() -> int:
     parser.add_argument("--db", default="yachay_risk_bench")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "risk.md")
     args = parser.parse_args()
-    psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    psql(f"CREATE DATABASE {args.db}")
-    os.environ.update(
-        DATABASE_URL=f"{PG}/{args.db}",
-        DJANGO_SETTINGS_MODULE="yachay.settings",
-        YACHAY_TASKS="immediate",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    fresh_database(args.db)
     return run(args)
 
 

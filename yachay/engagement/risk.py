@@ -93,6 +93,7 @@ class Row:
     place: str  # "lima" or "regions"
     started: dt.date  # the cohort's first day
     enrolled_at: dt.datetime
+    status: str = ""  # the enrollment's status now (scoring keeps the active ones)
     values: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # the raw numbers reasons quote
     outcome: int | None = None  # 1: did not complete
@@ -119,6 +120,7 @@ def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> lis
         base.values(
             "id",
             "user_id",
+            "status",
             "cohort_id",
             "cohort__call__program_id",
             "created_at",
@@ -204,6 +206,7 @@ def features_as_of(enrollments: QuerySet[Enrollment], as_of: dt.datetime) -> lis
             place=_place(p["application__ubigeo"]),
             started=p["cohort__starts_on"],
             enrolled_at=p["created_at"],
+            status=p["status"],
         )
         row.values = {
             "days_inactive": round(_days(as_of - last), 2),

@@ -724,10 +724,11 @@ def risk_score(*, actor: Actor, now: dt.datetime | None = None) -> RiskScored:
     now = now or timezone.now()
     today = timezone.localdate(now)
     week = _monday(today)
-    active = Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE, cohort__starts_on__lte=today, cohort__ends_on__gte=today
+    # Everyone placed in a running cohort counts for the cohort's median; the active are scored.
+    running = Enrollment.objects.exclude(status=Enrollment.Status.WAITING).filter(
+        cohort__starts_on__lte=today, cohort__ends_on__gte=today
     )
-    every = risk.features_as_of(active, now)
+    every = [r for r in risk.features_as_of(running, now) if r.status == Enrollment.Status.ACTIVE]
     rows, refused = _not_objecting(every)
     models = {m.program_id: m for m in RiskModel.objects.filter(in_force=True)}
     latest = dict(

@@ -332,3 +332,18 @@ def test_acting_on_someone_elses_learner_is_refused(live: Live, users: dict[str,
     assert _client(users["learner"]).post(_act_url(outsider), {"kind": "call"}).status_code == 404
     assert _client(users["instructor"]).get(_act_url(live.enrollments[0])).status_code == 405
     assert not RiskAction.objects.exists()
+
+
+def test_the_list_filters_by_band_and_shows_everyone_scored_on_request(
+    live: Live, users: dict[str, User]
+) -> None:
+    services.risk_score(actor=SYSTEM)  # the first day: nobody at risk
+    c = _client(users["admin"])
+    url = reverse("engagement:risk")
+    body = c.get(url).content.decode()
+    assert 'class="card ' not in body and "Ver a todos los evaluados" in body
+    assert c.get(url, {"banda": "todos"}).content.decode().count('class="card low') == 4
+    assert c.get(url, {"banda": "nada\x07"}).status_code in (200, 400)
+    _at_risk(live)
+    assert c.get(url, {"banda": "alto"}).content.decode().count('class="card ') == 0
+    assert c.get(url, {"banda": "medio"}).content.decode().count('class="card medium') == 4

@@ -10,7 +10,7 @@ WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports bench-transparency bench-privacy bench-engagement bench-engagement-send clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports bench-transparency bench-privacy bench-engagement bench-engagement-send bench-risk clean
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -134,6 +134,10 @@ bench-reports: install
 	$(BIN)/python bench/reports_bench.py $(BENCH_ARGS)
 bench-engagement: install
 	$(BIN)/python bench/engagement_bench.py $(BENCH_ARGS)
+
+## Scoring the at-risk signal for 20,000 learners on PostgreSQL, beside a per-learner loop (BENCH_PG).
+bench-risk: install
+	$(BIN)/python bench/risk_bench.py $(BENCH_ARGS)
 
 bench-engagement-send: install
 	$(BIN)/python bench/engagement_send_bench.py $(BENCH_ARGS)

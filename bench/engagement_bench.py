@@ -54,10 +54,17 @@ def main() -> int:
     parser.add_argument("--db", default="yachay_engage")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "engagement.md")
     args = parser.parse_args()
-    psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    psql(f"CREATE DATABASE {args.db}")
+    fresh_database(args.db)
+    return run(args)
+
+
+def fresh_database(db: str) -> None:
+    """Drop and make ``db`` again, set Django up on it (tasks run at once, mail kept in
+    memory) and migrate (shared with bench/risk_bench.py)."""
+    psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    psql(f"CREATE DATABASE {db}")
     os.environ.update(
-        DATABASE_URL=f"{PG}/{args.db}",
+        DATABASE_URL=f"{PG}/{db}",
         DJANGO_SETTINGS_MODULE="yachay.settings",
         YACHAY_TASKS="immediate",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
@@ -69,7 +76,6 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return run(args)
 
 
 def make_learners(start: int, count: int, ctx: dict, now: dt.datetime) -> None:
@@ -181,17 +187,13 @@ def per_learner_baseline(now: dt.datetime, sample: int, rules: list) -> float:
     return time.perf_counter() - started
 
 
-def run(args: argparse.Namespace) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def program_with_course(now: dt.datetime) -> dict:
+    """A program, a call and the track of the demo course, imported: what the learners of
+    :func:`make_learners` are placed in (shared with bench/risk_bench.py)."""
     from yachay.core.actors import SYSTEM
-    from yachay.engagement import services
-    from yachay.engagement.models import Message
     from yachay.learning.services import course_import
     from yachay.programs.models import Call, Program, Track
 
-    now = dt.datetime(2026, 3, 10, 10, 0, tzinfo=LIMA)
     program = Program.objects.create(name="IA para MYPEs", slug="ia", seats_target=20000, starts_on=now.date(), ends_on=now.date())  # fmt: skip
     call = Call.objects.create(program=program, title="C", slug="c", opens_at=now, closes_at=now, seats=20000, consent_version="2026-1", consent_text="x")  # fmt: skip
     track = Track.objects.create(
@@ -210,7 +212,8 @@ def run(args: argparse.Namespace) -> int:
         .order_by("position")
         .values_list("activity_id", flat=True)[0]
     )
-    ctx = {
+    return {
+        "program": program,
         "call": call,
         "track": track,
         "course": course,
@@ -218,6 +221,17 @@ def run(args: argparse.Namespace) -> int:
         "lessons": lessons,
         "quiz": quiz,
     }
+
+
+def run(args: argparse.Namespace) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yachay.engagement import services
+    from yachay.engagement.models import Message
+
+    now = dt.datetime(2026, 3, 10, 10, 0, tzinfo=LIMA)
+    ctx = program_with_course(now)
     rules = list(services.rules_current())
 
     def evaluate() -> tuple[float, int, int, dict]:

@@ -1,7 +1,8 @@
 """A call that has gone the whole way, so the reports have something true to show on first
 start: "Convocatoria 2026-II", opened 18 weeks ago and closed 14 weeks ago, with
 synthetic applicants, a selection solved and published by the real services, offers
-accepted or declined, cohorts filled by the real assignment, six weekly sessions held,
+accepted or declined, cohorts filled by the real assignment, six weekly sessions held (the
+cohorts ended yesterday),
 lessons done, quizzes graded by the real grader, and completions decided by the real rules.
 
 The process (docs/demo-data.md, "The history"), seeded so it is the same every time:
@@ -76,8 +77,8 @@ from yachay.selection.services import (
 
 CALL_SLUG = "ia-mypes-2026-ii"
 TRACK_SLUG = "ia-para-tu-negocio"
-DEFAULT_APPLICANTS = 900
-SEATS = 240
+DEFAULT_APPLICANTS = 1_800
+SEATS = 480
 SEED = 2026
 ACCEPT_SHARE = 0.85
 SESSIONS = 6
@@ -286,7 +287,9 @@ def demo_history_load(
                 slot=slot,
                 capacity=40,
                 starts_on=course_start,
-                ends_on=course_start + dt.timedelta(weeks=SESSIONS),
+                # The last day is yesterday: the cohorts have ended, so whether each learner
+                # completed is known (the at-risk model learns from finished cohorts only).
+                ends_on=course_start + dt.timedelta(weeks=SESSIONS) - dt.timedelta(days=1),
             )
             cohort.instructors.add(teachers[i % len(teachers)])
             cohorts.append(cohort)

@@ -182,3 +182,136 @@ class DeliveryReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.provider_id}: {self.status}"
+
+
+class RiskModel(models.Model):
+    """One trained version of the at-risk model of a program (engagement/risk.py): its
+    numbers (coefficients on standardised features, the scaler), its evaluation, its
+    fairness table, the data it learnt from, and whether it is in force and why not.
+    Aggregates only: no person can be read back from it."""
+
+    program = models.ForeignKey(
+        "programs.Program",
+        verbose_name=_("program"),
+        on_delete=models.CASCADE,
+        related_name="risk_models",
+    )
+    trained_at = models.DateTimeField(_("trained at"), db_index=True)
+    trained_by = models.CharField(_("trained by"), max_length=120)
+    in_force = models.BooleanField(_("in force"), default=False)
+    # Codes of the bar's conditions it missed ("auc", "sd", "calibration", "too_few",
+    # "no_data"): words at display time.
+    missed = models.JSONField(_("bar not met"), default=list, blank=True)
+    features = models.JSONField(_("features"), default=list)
+    intercept = models.FloatField(_("intercept"), null=True, blank=True)
+    coefficients = models.JSONField(_("coefficients"), default=list, blank=True)
+    scaler_mean = models.JSONField(_("scaler means"), default=list, blank=True)
+    scaler_scale = models.JSONField(_("scaler scales"), default=list, blank=True)
+    metrics = models.JSONField(_("evaluation"), default=dict, blank=True)
+    fairness = models.JSONField(_("fairness table"), default=list, blank=True)
+    data = models.JSONField(_("data summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("at-risk model")
+        verbose_name_plural = _("at-risk models")
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} @ {self.trained_at:%Y-%m-%d %H:%M}"
+
+    def groups_excluded(self) -> set[tuple[str, str]]:
+        """(kind, group) pairs the model is not used for (the rule is)."""
+        return {(g["kind"], g["group"]) for g in self.fairness if not g.get("used")}
+
+
+class RiskMethod(models.TextChoices):
+    MODEL = "model", _("model")
+    RULE = "rule", _("simple rule")
+
+
+class RiskBand(models.TextChoices):
+    HIGH = "high", _("high")
+    MEDIUM = "medium", _("medium")
+    LOW = "low", _("low")
+
+
+class RiskScore(models.Model):
+    """One learner's weekly signal: how likely they are not to complete (the model) or the
+    rule's points, the band, and the reasons as codes with numbers (words at display)."""
+
+    enrollment = models.ForeignKey(
+        "cohorts.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="risk_scores",
+    )
+    week = models.DateField(_("week (Monday)"))
+    as_of = models.DateTimeField(_("as of"))
+    method = models.CharField(_("method"), max_length=5, choices=RiskMethod.choices)
+    model = models.ForeignKey(
+        RiskModel,
+        verbose_name=_("model version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scores",
+    )
+    probability = models.FloatField(_("probability of not completing"), null=True, blank=True)
+    points = models.PositiveSmallIntegerField(_("rule points"), null=True, blank=True)
+    band = models.CharField(_("band"), max_length=6, choices=RiskBand.choices, db_index=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("at-risk score")
+        verbose_name_plural = _("at-risk scores")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "week"], name="risk_once_per_week")
+        ]
+        indexes = [models.Index(fields=["week", "band"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} {self.week}: {self.band}"
+
+
+class RiskAction(models.Model):
+    """Staff acted on a learner at risk: they called, wrote, or offered help (audited)."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("called")
+        MESSAGE = "message", _("sent a message")
+        HELP = "help", _("offered help")
+
+    enrollment = models.ForeignKey(
+        "cohorts.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="risk_actions",
+    )
+    score = models.ForeignKey(
+        RiskScore,
+        verbose_name=_("score acted on"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    kind = models.CharField(_("what was done"), max_length=8, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by (name)"), max_length=120)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("action on a learner at risk")
+        verbose_name_plural = _("actions on learners at risk")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.kind}"

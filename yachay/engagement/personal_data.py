@@ -72,3 +72,41 @@ declare(
     personal={"email": Field(C.CONTACT, CONSENT, R.PROGRAM, X.ERASE)},
     not_personal="id kind source created_at",
 )
+
+RISK = _(
+    "the weekly at-risk signal (profiling: a probability or points and the reasons), so "
+    "staff can reach a learner who may not complete"
+)
+RISK_ACTION = _("what staff did for a learner at risk (a call, a message, help offered)")
+
+declare(
+    "engagement.RiskModel",
+    not_personal=(
+        "id program trained_at trained_by in_force missed features intercept coefficients "
+        "scaler_mean scaler_scale metrics fairness data"
+    ),
+)
+declare(
+    "engagement.RiskScore",
+    subject="learner",
+    purpose=RISK,
+    delete_rows=True,
+    personal={
+        "probability": Field(C.LEARNING, RISK, R.PROGRAM, X.ERASE),
+        "points": Field(C.LEARNING, RISK, R.PROGRAM, X.ERASE),
+        "band": Field(C.LEARNING, RISK, R.PROGRAM, X.ERASE),
+        "reasons": Field(C.LEARNING, RISK, R.PROGRAM, X.ERASE),
+    },
+    not_personal="id enrollment week as_of method model",
+)
+declare(
+    "engagement.RiskAction",
+    subject="learner",
+    purpose=RISK_ACTION,
+    delete_rows=True,
+    personal={
+        "kind": Field(C.LEARNING, RISK_ACTION, R.PROGRAM, X.ERASE),
+        "note": Field(C.FREE_TEXT, RISK_ACTION, R.PROGRAM, X.ERASE),
+    },
+    not_personal="id enrollment score actor actor_label created_at",
+)

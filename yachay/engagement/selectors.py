@@ -6,15 +6,28 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
-from yachay.accounts.models import User
+from yachay.accounts.models import Role, User
 from yachay.cohorts.models import Attendance, Enrollment
 from yachay.cohorts.selectors import cohorts_visible
 from yachay.engagement.holdout import Comparison
-from yachay.engagement.models import Message
+from yachay.engagement.models import Message, RiskAction, RiskModel, RiskScore
 from yachay.intake.models import Application
 from yachay.learning.models import LessonProgress, QuizAttempt
 
@@ -107,3 +120,116 @@ def came_back(rule: str, *, now: dt.datetime | None = None) -> Comparison:
 class RuleFigures:
     comparison: Comparison
     suppressed: dict[str, int]
+
+
+# --- the at-risk signal -------------------------------------------------------------------
+
+RISK_LIST_LIMIT = 300
+BAND_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def risk_enrollments_visible(user: User) -> QuerySet[Enrollment]:
+    """Active learners this staff member may follow: program admins all; coordinators the
+    learners of their departments (by where they live, or where their cohort meets);
+    instructors the learners of their cohorts; anyone else nobody."""
+    qs = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_program_admin:
+        return qs
+    if user.role == Role.INSTRUCTOR:
+        return qs.filter(cohort__instructors=user)
+    if user.role == Role.COORDINATOR:
+        deps = user.departments or []
+        return qs.filter(Q(cohort__department__in=deps) | Q(application__department__in=deps))
+    return qs.none()
+
+
+def risk_week() -> dt.date | None:
+    """The latest week scored."""
+    return RiskScore.objects.aggregate(week=Max("week"))["week"]
+
+
+def risk_at_risk(user: User, *, band: str = "") -> tuple[list[RiskScore], int]:
+    """This week's learners at risk (high or medium band, only ``band``, or everyone scored
+    with ``"all"``) in the user's
+    scope, highest first, at most ``RISK_LIST_LIMIT``; and how many in all. Three queries
+    whatever the number of rows."""
+    week = risk_week()
+    if week is None:
+        return [], 0
+    bands = (
+        [band]
+        if band in ("high", "medium")
+        else ["high", "medium", "low"]
+        if band == "all"
+        else ["high", "medium"]
+    )
+    qs = RiskScore.objects.filter(
+        week=week,
+        band__in=bands,
+        enrollment__in=risk_enrollments_visible(user),
+    )
+    total = qs.count()
+    rows = list(
+        qs.select_related("enrollment__application", "enrollment__cohort", "model").order_by(
+            Case(When(band="high", then=0), When(band="medium", then=1), default=2),
+            F("probability").desc(nulls_last=True),
+            F("points").desc(nulls_last=True),
+            "enrollment_id",
+        )[:RISK_LIST_LIMIT]
+    )
+    return rows, total
+
+
+def risk_enrollment_for_staff(user: User, enrollment_id: int) -> Enrollment:
+    """An active learner the user may act on: not found (404) for unknown ids and for people
+    who are not staff; refused (403) for staff outside their scope."""
+    if not user.works_with_cohorts:
+        raise Http404
+    found = (
+        risk_enrollments_visible(user)
+        .select_related("application", "cohort")
+        .filter(pk=enrollment_id)
+        .first()
+    )
+    if found is not None:
+        return found
+    if Enrollment.objects.filter(pk=enrollment_id).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def risk_actions_of(person: Application) -> list[RiskAction]:
+    return list(
+        RiskAction.objects.filter(enrollment__application=person)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:100]
+    )
+
+
+def risk_score_of(person: Application) -> RiskScore | None:
+    return (
+        RiskScore.objects.filter(enrollment__application=person)
+        .select_related("model")
+        .order_by("-week")
+        .first()
+    )
+
+
+def risk_models_latest() -> list[RiskModel]:
+    """Each program's latest trained version, with its program."""
+    latest = (
+        RiskModel.objects.filter(program_id=OuterRef("program_id"))
+        .order_by("-trained_at", "-id")
+        .values("pk")[:1]
+    )
+    return list(
+        RiskModel.objects.filter(pk=Subquery(latest))
+        .select_related("program")
+        .order_by("program__name")
+    )
+
+
+def risk_model_history(limit: int = 20) -> list[RiskModel]:
+    return list(RiskModel.objects.select_related("program").order_by("-trained_at", "-id")[:limit])

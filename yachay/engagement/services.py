@@ -27,28 +27,35 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import phonenumbers
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from yachay.cohorts.models import Cohort, Enrollment
 from yachay.core.actors import SYSTEM, Actor
 from yachay.core.models import AuditEvent
 from yachay.core.objections import Purpose, normalise_email, objecting
 from yachay.core.services import audit_record
 from yachay.engagement import channels as ch
-from yachay.engagement import holdout, templating, triggers
+from yachay.engagement import holdout, risk, templating, triggers
 from yachay.engagement.models import (
     ContactPreference,
     DeliveryReport,
     Message,
+    RiskAction,
+    RiskMethod,
+    RiskModel,
+    RiskScore,
     Unsubscription,
 )
 from yachay.engagement.rules import Rule, load_rules
 from yachay.intake.models import Application
+from yachay.programs.models import Program
 
 logger = logging.getLogger("yachay.engagement")
 
@@ -578,3 +585,264 @@ def delivery_report_record(*, channel: str, provider_id: str, status: str) -> De
             message.status, message.status_at = ours, timezone.now()
             message.save(update_fields=["status", "status_at"])
     return report
+
+
+# --- the at-risk signal (engagement/risk.py; docs/engagement.md, "En riesgo") ------------
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(0)))
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _not_objecting(rows: list[risk.Row]) -> tuple[list[risk.Row], int]:
+    """The rows of people who did not object to analytics (Purpose.ANALYTICS), and how many
+    people were left out."""
+    refusing = objecting({r.email for r in rows}, Purpose.ANALYTICS)
+    if not refusing:
+        return rows, 0
+    kept = [r for r in rows if normalise_email(r.email) not in refusing]
+    return kept, len({r.enrollment_id for r in rows} - {r.enrollment_id for r in kept})
+
+
+def risk_training_rows(*, program: Program, today: dt.date) -> tuple[list[risk.Row], int]:
+    """The weekly snapshots of every learner of the program's finished cohorts (ended before
+    ``today``, so whether each completed is known): as of the start of each week of their
+    cohort after the first, from what happened before it, labelled 1 when the learner did not
+    complete. Snapshots after a learner completed or dropped are left out (nobody is scored
+    then). People who object to analytics are left out, and counted."""
+    cohorts = list(
+        Cohort.objects.filter(call__program=program, ends_on__lt=today).values_list(
+            "pk", "starts_on", "ends_on"
+        )
+    )
+    moments: dict[dt.date, list[int]] = {}
+    for pk, starts, ends in cohorts:
+        k = 1
+        while starts + dt.timedelta(weeks=k) < ends:
+            moments.setdefault(starts + dt.timedelta(weeks=k), []).append(pk)
+            k += 1
+    enrollments = Enrollment.objects.filter(
+        status__in=(
+            Enrollment.Status.ACTIVE,
+            Enrollment.Status.COMPLETED,
+            Enrollment.Status.DROPPED,
+        )
+    )
+    outcome = dict(
+        enrollments.filter(cohort_id__in=[c[0] for c in cohorts]).values_list("pk", "status")
+    )
+    ended = dict(
+        enrollments.filter(cohort_id__in=[c[0] for c in cohorts], status_changed_at__isnull=False)
+        .exclude(status=Enrollment.Status.ACTIVE)
+        .values_list("pk", "status_changed_at")
+    )
+    rows: list[risk.Row] = []
+    for day, cohort_ids in sorted(moments.items()):
+        as_of = _midnight(day)
+        for row in risk.features_as_of(enrollments.filter(cohort_id__in=cohort_ids), as_of):
+            left = ended.get(row.enrollment_id)
+            if left is not None and left < as_of:
+                continue
+            row.outcome = 0 if outcome.get(row.enrollment_id) == Enrollment.Status.COMPLETED else 1
+            rows.append(row)
+    return _not_objecting(rows)
+
+
+@transaction.atomic
+def risk_train(*, program: Program, actor: Actor, now: dt.datetime | None = None) -> RiskModel:
+    """Train and evaluate a new version of the program's at-risk model, store it with its
+    evaluation and fairness table, and put it in force only if it clears the bar
+    (:func:`risk.verdict`); otherwise the simple rule stays in force."""
+    now = now or timezone.now()
+    rows, objecting_left_out = risk_training_rows(program=program, today=timezone.localdate(now))
+    ev = risk.evaluate(rows)
+    ok, missed = risk.verdict(ev)
+    data = dict(ev.data)
+    for key in ("first_start", "last_start"):
+        data[key] = data[key].isoformat() if data[key] else None
+    data["objecting_left_out"] = objecting_left_out
+    data["not_completed_share"] = sum(1 for r in rows if r.outcome) / len(rows) if rows else None
+    fitted = ev.fitted
+    RiskModel.objects.filter(program=program, in_force=True).update(in_force=False)
+    model = RiskModel.objects.create(
+        program=program,
+        trained_at=now,
+        trained_by=actor.label,
+        in_force=ok,
+        missed=missed,
+        features=list(risk.FEATURES),
+        intercept=fitted.intercept if fitted else None,
+        coefficients=fitted.coefficients if fitted else [],
+        scaler_mean=fitted.mean if fitted else [],
+        scaler_scale=fitted.scale if fitted else [],
+        metrics={
+            "runs": ev.runs,
+            "auc": risk.clean(ev.auc),
+            "auc_mean": risk.clean(ev.auc_mean),
+            "auc_sd": risk.clean(ev.auc_sd),
+            "brier": risk.clean(ev.brier),
+            "brier_base": risk.clean(ev.brier_base),
+            "bins": ev.bins,
+        },
+        fairness=ev.fairness,
+        data=data,
+    )
+    audit_record(
+        actor=actor,
+        action="engagement.risk_train",
+        obj=model,
+        changes={"in_force": ok, "missed": missed, "auc_mean": risk.clean(ev.auc_mean)},
+    )
+    return model
+
+
+def risk_model_in_force(program_id: int) -> RiskModel | None:
+    """The program's latest trained version if it cleared the bar; None: the rule."""
+    latest = RiskModel.objects.filter(program_id=program_id).order_by("-trained_at", "-id").first()
+    return latest if latest is not None and latest.in_force else None
+
+
+@dataclass(frozen=True)
+class RiskScored:
+    scored: int
+    by_model: int
+    by_rule: int
+    objecting: int
+    week: dt.date
+
+
+def risk_score(*, actor: Actor, now: dt.datetime | None = None) -> RiskScored:
+    """This week's signal for every active learner of a running cohort (started, not ended):
+    the program's model where it is in force and not excluded for the learner's group,
+    the rule elsewhere. One row per learner and week (a rerun replaces it). People who object
+    to analytics are not scored, and their earlier scores are deleted. A fixed number of
+    queries whatever the number of learners (in batches on SQLite)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week = _monday(today)
+    # Everyone placed in a running cohort counts for the cohort's median; the active are scored.
+    running = Enrollment.objects.exclude(status=Enrollment.Status.WAITING).filter(
+        cohort__starts_on__lte=today, cohort__ends_on__gte=today
+    )
+    every = [r for r in risk.features_as_of(running, now) if r.status == Enrollment.Status.ACTIVE]
+    rows, refused = _not_objecting(every)
+    models = {m.program_id: m for m in RiskModel.objects.filter(in_force=True)}
+    latest = dict(
+        RiskModel.objects.values("program_id")
+        .annotate(last=Max("trained_at"))
+        .values_list("program_id", "last")
+    )
+    made: list[RiskScore] = []
+    by_model = 0
+    fitted_of: dict[int, risk.Fitted] = {}
+    for row in rows:
+        model = models.get(row.program_id)
+        if model is not None and model.trained_at != latest.get(row.program_id):
+            model = None
+        excluded = model.groups_excluded() if model is not None else set()
+        use_model = model is not None and not (
+            ("gender", row.gender or "unknown") in excluded or ("place", row.place) in excluded
+        )
+        if model is not None and use_model:
+            fitted = fitted_of.setdefault(
+                model.pk,
+                risk.Fitted(
+                    intercept=float(model.intercept or 0),
+                    coefficients=model.coefficients,
+                    mean=model.scaler_mean,
+                    scale=model.scaler_scale,
+                ),
+            )
+            p = float(fitted.probabilities(np.array([row.vector()]))[0])
+            fields: dict[str, Any] = {
+                "method": RiskMethod.MODEL,
+                "model": model,
+                "probability": round(p, 4),
+                "band": risk.model_band(p),
+                "reasons": risk.model_reasons(fitted, row),
+            }
+            by_model += 1
+        else:
+            points, reasons = risk.rule_points(row)
+            fields = {
+                "method": RiskMethod.RULE,
+                "points": points,
+                "band": risk.rule_band(points),
+                "reasons": reasons,
+            }
+        made.append(RiskScore(enrollment_id=row.enrollment_id, week=week, as_of=now, **fields))
+    with transaction.atomic():
+        if refused:
+            kept = {r.enrollment_id for r in rows}
+            RiskScore.objects.filter(
+                enrollment_id__in=[r.enrollment_id for r in every if r.enrollment_id not in kept]
+            ).delete()
+        RiskScore.objects.bulk_create(
+            made,
+            update_conflicts=True,
+            unique_fields=["enrollment", "week"],
+            update_fields=["as_of", "method", "model", "probability", "points", "band", "reasons"],
+        )
+        programs = sorted({r.program_id for r in rows})
+        for program in Program.objects.filter(pk__in=programs):
+            audit_record(
+                actor=actor,
+                action="engagement.risk_score",
+                obj=program,
+                changes={
+                    "week": week.isoformat(),
+                    "scored": sum(1 for r in rows if r.program_id == program.pk),
+                },
+            )
+    return RiskScored(len(made), by_model, len(made) - by_model, refused, week)
+
+
+class RiskActionError(Exception):
+    pass
+
+
+NOTE_MAX = 500
+SAME_ACTION_WITHIN = dt.timedelta(minutes=5)
+
+
+@transaction.atomic
+def risk_action_record(
+    *, enrollment: Enrollment, kind: str, note: str, actor: Actor
+) -> tuple[RiskAction, bool]:
+    """Record that a staff member acted on a learner at risk (audited). The same action by the
+    same person within five minutes is the same one (a double submit): (row, made now)."""
+    if kind not in RiskAction.Kind.values:
+        raise RiskActionError("kind")
+    note = note.strip()
+    if len(note) > NOTE_MAX or any(ord(c) < 32 and c not in "\n\t" for c in note):
+        raise RiskActionError("note")
+    same = RiskAction.objects.filter(
+        enrollment=enrollment,
+        kind=kind,
+        note=note,
+        actor=actor.user,
+        created_at__gte=timezone.now() - SAME_ACTION_WITHIN,
+    ).first()
+    if same is not None:
+        return same, False
+    score = RiskScore.objects.filter(enrollment=enrollment).order_by("-week").first()
+    action = RiskAction.objects.create(
+        enrollment=enrollment,
+        score=score,
+        kind=kind,
+        note=note,
+        actor=actor.user,
+        actor_label=actor.label,
+    )
+    # The note stays out of the audit row: audit rows outlive a cancellation, notes do not.
+    audit_record(
+        actor=actor,
+        action="engagement.risk_action",
+        obj=enrollment,
+        changes={"kind": kind, "action": action.pk},
+    )
+    return action, True

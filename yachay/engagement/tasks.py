@@ -45,3 +45,15 @@ def evaluate_rules() -> int:
     summary = services.messages_evaluate()
     queue_sending(summary.queued_ids)
     return len(summary.queued_ids)
+
+
+@periodic(every=dt.timedelta(days=7))
+@task()
+def risk_score_weekly() -> int:
+    """This week's at-risk signal for every active learner, then again in a week. How many
+    learners were scored."""
+    from yachay.core.actors import Actor
+    from yachay.engagement import services
+
+    arm(risk_score_weekly, run_after=timezone.now() + dt.timedelta(days=7))
+    return services.risk_score(actor=Actor(label="task:risk_score_weekly")).scored

@@ -15,4 +15,7 @@ urlpatterns = [
     path("programa/mensajes/", views.rule_list, name="rules"),
     path("programa/mensajes/<slug:rule_id>/", views.rule_detail, name="rule"),
     path("personas/<int:application_id>/mensajes/", views.person, name="person"),
+    path("programa/en-riesgo/", views.risk_list, name="risk"),
+    path("programa/en-riesgo/modelo/", views.risk_model_card, name="risk_model"),
+    path("programa/en-riesgo/<int:enrollment_id>/accion/", views.risk_act, name="risk_act"),
 ]

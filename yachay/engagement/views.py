@@ -4,26 +4,40 @@ pages (a person's messages; each rule's figures and hold-out comparison)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
+import math
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import translation
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yachay.accounts.http import AuthedHttpRequest
+from yachay.core.actors import Actor
 from yachay.core.caching import no_store, personal_data
-from yachay.engagement import selectors, services
-from yachay.engagement.models import Kind, Message, Unsubscription
+from yachay.engagement import risk, risk_text, selectors, services
+from yachay.engagement.models import (
+    Kind,
+    Message,
+    RiskAction,
+    RiskMethod,
+    RiskModel,
+    RiskScore,
+    Unsubscription,
+)
 
 logger = logging.getLogger("yachay.engagement")
 STAFF_LOGIN = "accounts:staff_login"
@@ -143,6 +157,7 @@ def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     """Every message made for one person: sent, held out or not sent and why."""
     found = selectors.person_for_staff(request.user, application_id)
     titles = {rule.id: rule.title for rule in services.rules_current()}
+    score = selectors.risk_score_of(found)
     response = render(
         request,
         "engagement/person.html",
@@ -151,6 +166,12 @@ def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
             "messages_made": [
                 (m, titles.get(m.rule, m.rule)) for m in selectors.messages_of(found)
             ],
+            "risk": (
+                _score_shown(score)
+                if (score := selectors.risk_score_of(found)) is not None
+                else None
+            ),
+            "risk_actions": selectors.risk_actions_of(found),
         },
     )
     no_store(response)
@@ -232,3 +253,234 @@ def rule_detail(request: AuthedHttpRequest, rule_id: str) -> HttpResponse:
             "small": _("fewer than 10"),
         },
     )
+
+
+# --- at risk --------------------------------------------------------------------------------
+
+
+def _percent(x: float | None) -> str:
+    return "—" if x is None else f"{round(x * 100)} %"
+
+
+def _decimal(x: float | None, places: int = 2) -> str:
+    if x is None:
+        return "—"
+    return formats.number_format(round(x, places), places)
+
+
+def _iso_date(value: str | None) -> str:
+    try:
+        return formats.date_format(dt.date.fromisoformat(value or ""), "DATE_FORMAT")
+    except ValueError:
+        return "—"
+
+
+def _score_shown(score: RiskScore) -> dict[str, Any]:
+    reasons = score.reasons or []
+    # Nobody needs a call for a low score: no suggestion (the form stays, to record any act).
+    action = risk.suggested_action(reasons) if score.band != risk.LOW else ""
+    return {
+        "score": score,
+        "band": score.get_band_display(),
+        "figure": (
+            _percent(score.probability)
+            if score.method == RiskMethod.MODEL
+            else ngettext("%(n)s point", "%(n)s points", score.points or 0)
+            % {"n": score.points or 0}
+        ),
+        "reasons": [risk_text.reason_text(r) for r in reasons],
+        "action": action,
+        "action_text": risk_text.suggestion_text(action) if action else "",
+    }
+
+
+def _methods_in_force() -> list[dict[str, Any]]:
+    """Per program: the model (with its date) or the rule, and why."""
+    out = []
+    for model in selectors.risk_models_latest():
+        out.append(
+            {
+                "program": model.program.name,
+                "model": model,
+                "why": [str(risk_text.MISSED.get(c, c)) for c in model.missed],
+                "excluded": [
+                    risk_text.group_text(g["kind"], g["group"])
+                    for g in model.fairness
+                    if not g.get("used")
+                ],
+            }
+        )
+    return out
+
+
+def _risk_staff(request: AuthedHttpRequest) -> None:
+    if not request.user.works_with_cohorts:
+        raise Http404
+
+
+@login_required(login_url=STAFF_LOGIN)
+def risk_list(request: AuthedHttpRequest) -> HttpResponse:
+    """This week's learners at risk in the user's scope, with reasons, a suggested action,
+    and a form to record what was done."""
+    _risk_staff(request)
+    band = request.GET.get("banda", "")
+    band = {"alto": "high", "medio": "medium", "todos": "all"}.get(band, "")
+    scores, total = selectors.risk_at_risk(request.user, band=band)
+    response = render(
+        request,
+        "engagement/risk_list.html",
+        {
+            "rows": [_score_shown(s) for s in scores],
+            "total": total,
+            "shown": len(scores),
+            "band": band,
+            "week": selectors.risk_week(),
+            "methods": _methods_in_force(),
+            "kinds": risk_text.FORM_KINDS,
+            "can_read_card": request.user.is_program_admin or request.user.is_coordinator,
+        },
+    )
+    no_store(response)
+    return response
+
+
+@login_required(login_url=STAFF_LOGIN)
+@require_POST
+def risk_act(request: AuthedHttpRequest, enrollment_id: int) -> HttpResponse:
+    """Record that the user acted on a learner at risk. Bad input: the form again, with a
+    message and what was typed (400); outside the user's scope: 403; unknown: 404."""
+    enrollment = selectors.risk_enrollment_for_staff(request.user, enrollment_id)
+    kind = request.POST.get("kind", "")
+    note = request.POST.get("note", "")
+    error = ""
+    if kind not in RiskAction.Kind.values:
+        error = _("Choose what you did: called, sent a message or offered help.")
+    elif len(note) > services.NOTE_MAX:
+        error = _("The note is too long: at most %(n)s characters.") % {"n": services.NOTE_MAX}
+    elif any(ord(c) < 32 and c not in "\r\n\t" for c in note):
+        error = _("The note has characters that cannot be stored; please type it again.")
+    if error:
+        response = render(
+            request,
+            "engagement/risk_act.html",
+            {
+                "enrollment": enrollment,
+                "error": error,
+                "kind": kind,
+                "note": note[: services.NOTE_MAX * 2].replace("\x00", ""),
+                "kinds": risk_text.FORM_KINDS,
+            },
+            status=400,
+        )
+        no_store(response)
+        return response
+    _action, made = services.risk_action_record(
+        enrollment=enrollment,
+        kind=kind,
+        note=note.replace("\r\n", "\n"),
+        actor=Actor.of_user(request.user),
+    )
+    name = enrollment.application.listed_name
+    if made:
+        messages.success(request, _("Recorded: %(name)s.") % {"name": name})
+    else:
+        messages.info(request, _("This was already recorded for %(name)s.") % {"name": name})
+    return redirect(reverse("engagement:risk") + f"#e{enrollment.pk}")
+
+
+@login_required(login_url=STAFF_LOGIN)
+def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
+    """The model card: data, features and coefficients in words, evaluation, calibration,
+    fairness, dates, the method in force and the limits. Program admins and coordinators."""
+    _program_staff(request)
+    cards = []
+    for entry in _methods_in_force():
+        model: RiskModel = entry["model"]
+        m = model.metrics
+        features = []
+        for name, coef, scale in zip(
+            model.features, model.coefficients, model.scaler_scale, strict=False
+        ):
+            label = risk_text.FEATURE_TEXT.get(name, name)
+            odds = math.exp(coef)
+            features.append(
+                {
+                    "label": label,
+                    "coef": _decimal(coef),
+                    "odds": _decimal(odds),
+                    "up": coef > 0.05,
+                    "down": coef < -0.05,
+                    "scale": _decimal(scale, 1),
+                }
+            )
+        bins = [
+            {
+                "range": f"{_percent(b['low'])} – {_percent(b['high'])}",
+                "n": b["n"],
+                "predicted": _percent(b["predicted"]),
+                "observed": _percent(b["observed"]),
+            }
+            for b in m.get("bins", [])
+        ]
+        fairness = [
+            {
+                "kind": _("gender") if g["kind"] == "gender" else _("place"),
+                "group": risk_text.group_text(g["kind"], g["group"]),
+                "learners": g["learners"],
+                "not_completed": g["not_completed"],
+                "auc": _decimal(g.get("auc")),
+                "used": g.get("used"),
+                "why": str(risk_text.GROUP_WHY.get(g.get("why", ""), "")),
+            }
+            for g in model.fairness
+        ]
+        cards.append(
+            {
+                **entry,
+                "m": {
+                    "auc_mean": _decimal(m.get("auc_mean")),
+                    "auc_sd": _decimal(m.get("auc_sd")),
+                    "auc": _decimal(m.get("auc")),
+                    "runs": ", ".join(_decimal(r) for r in m.get("runs", [])),
+                    "n_runs": len(m.get("runs", [])),
+                    "brier": _decimal(m.get("brier"), 3),
+                    "brier_base": _decimal(m.get("brier_base"), 3),
+                },
+                "d": model.data,
+                "first": _iso_date(model.data.get("first_start")),
+                "last": _iso_date(model.data.get("last_start")),
+                "share": _percent(model.data.get("not_completed_share")),
+                "features": features,
+                "bins": bins,
+                "fairness": fairness,
+            }
+        )
+    response = render(
+        request,
+        "engagement/risk_model.html",
+        {
+            "cards": cards,
+            "methods": _methods_in_force(),
+            "history": selectors.risk_model_history(),
+            "bar": {
+                "auc": _decimal(risk.AUC_MIN),
+                "sd": _decimal(risk.AUC_SD_MAX),
+                "runs": risk.RUNS,
+                "gap": _decimal(risk.GROUP_GAP),
+                "eval_share": _percent(risk.EVAL_SHARE),
+                "min_group": risk.MIN_GROUP,
+            },
+            "rule": {
+                "inactive": risk.RULE_INACTIVE_DAYS,
+                "long": risk.RULE_LONG_INACTIVE_DAYS,
+                "attendance": _percent(risk.RULE_ATTENDANCE),
+                "behind": risk.RULE_BEHIND_LESSONS,
+                "quiz": _percent(risk.RULE_QUIZ),
+                "high": risk.RULE_HIGH,
+                "medium": risk.RULE_MEDIUM,
+            },
+            "bands": {"high": _percent(risk.MODEL_HIGH), "medium": _percent(risk.MODEL_MEDIUM)},
+        },
+    )
+    no_store(response)
+    return response

@@ -146,6 +146,12 @@ PERSON_LOOKUPS: dict[str, dict[str, str]] = {
     "certificates.Certificate": {"user": "user"},
     "engagement.Message": {"application": "application", "user": "user"},
     "engagement.DeliveryReport": {"message__application": "application", "message__user": "user"},
+    # The at-risk signal is profiling of a person: in their access export, gone on cancellation.
+    "engagement.RiskScore": {"enrollment__application": "application", "enrollment__user": "user"},
+    "engagement.RiskAction": {
+        "enrollment__application": "application",
+        "enrollment__user": "user",
+    },
     "reports.LearnerActivity": {
         "enrollment__application": "application",
         "enrollment__user": "user",

@@ -6,11 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from yachay.core.actors import SYSTEM
 from yachay.demo import applicants as demo
 from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
+from yachay.engagement.services import risk_score, risk_train
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -81,7 +83,7 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from None
         classroom = demo_classroom_load(call=result.call)
         # The call that went the whole way (the reports' demo), as big as the open call up to
-        # 900 applicants; none when the open call has none.
+        # 1,800 applicants; none when the open call has none.
         history = (
             demo_history_load(
                 program=result.program,
@@ -98,6 +100,10 @@ class Command(BaseCommand):
         if certificates.certificates:
             credentials["certificate_holder"] = certificates.certificates[0].user.username
             demo.credentials_write(credentials)
+        # The at-risk signal: trained on the history's finished cohorts (in force only if it
+        # clears the bar), then this week's scores, so the "en riesgo" pages show something.
+        risk_model = risk_train(program=result.program, actor=SYSTEM)
+        risk_scored = risk_score(actor=SYSTEM)
         elapsed = time.perf_counter() - started
 
         closes = timezone.localtime(result.call.closes_at)
@@ -125,6 +131,13 @@ class Command(BaseCommand):
                 f"{history.placed:,} placed in cohorts, {history.completed:,} completed "
                 "(the reports' demo, /informes/)."
             )
+        auc = risk_model.metrics.get("auc_mean")
+        self.stdout.write(
+            f"At risk: model trained on {risk_model.data.get('learners', 0)} learners"
+            + (f" (AUC {auc:.2f})" if auc is not None else "")
+            + (", in force" if risk_model.in_force else ", not in force: the simple rule is")
+            + f"; {risk_scored.scored} learners scored (/programa/en-riesgo/)."
+        )
         self.stdout.write(
             f"Certificates: {len(certificates.certificates)} valid, "
             f"{1 if certificates.revoked else 0} revoked"

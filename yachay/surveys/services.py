@@ -47,7 +47,7 @@ from yachay.surveys.selectors import token_hash
 
 logger = logging.getLogger("yachay.surveys")
 LIMA = ZoneInfo("America/Lima")
-TOKEN_SALT = "yachay.surveys.invitation"
+TOKEN_SALT = "yachay.surveys.invitation"  # noqa: S105 - a salt, not a secret
 RULE_PREFIX = "survey:"
 
 

@@ -16,8 +16,9 @@ from yachay.surveys import services
 from yachay.surveys.models import Invitation
 
 LIMA = ZoneInfo("America/Lima")
-NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=LIMA)  # inside sending hours
-NIGHT = dt.datetime(2026, 3, 10, 23, 0, tzinfo=LIMA)  # quiet hours
+TODAY = dt.datetime.now(LIMA).date()
+NOON = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=LIMA)  # inside sending hours
+NIGHT = dt.datetime.combine(TODAY, dt.time(23, 0), tzinfo=LIMA)  # quiet hours
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import capfirst
 
 from yachay.surveys.models import Answer, Invitation
 
@@ -183,7 +184,7 @@ def response_rates(
         from django.utils.translation import gettext
 
         total = RateCell(gettext("Total"), table.total, table.col_totals[0])
-        result.append(StageRates(kind, str(kind_label), groups, total))
+        result.append(StageRates(kind, capfirst(str(kind_label)), groups, total))
     return result
 
 

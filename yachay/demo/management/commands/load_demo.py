@@ -11,6 +11,7 @@ from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
+from yachay.demo.surveys import demo_surveys_load
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -91,6 +92,9 @@ class Command(BaseCommand):
             if options["applicants"]
             else None
         )
+        surveys = demo_surveys_load(
+            calls=[result.call] + ([history.call] if history is not None else [])
+        )
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
@@ -125,6 +129,10 @@ class Command(BaseCommand):
                 f"{history.placed:,} placed in cohorts, {history.completed:,} completed "
                 "(the reports' demo, /informes/)."
             )
+        self.stdout.write(
+            f"Surveys: {surveys.surveys} imported, {surveys.invited:,} invitations, "
+            f"{surveys.answered:,} answered (/informes/encuestas/)."
+        )
         self.stdout.write(
             f"Certificates: {len(certificates.certificates)} valid, "
             f"{1 if certificates.revoked else 0} revoked"

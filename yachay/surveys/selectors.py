@@ -132,7 +132,7 @@ class RateCell:
 
     @property
     def rate(self) -> float | None:
-        if self.invited in (None, 0) or self.submitted is None:
+        if not self.invited or self.submitted is None:
             return None
         return self.submitted / self.invited
 

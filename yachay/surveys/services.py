@@ -14,6 +14,7 @@ submitted and writes nothing.
 from __future__ import annotations
 
 import base64
+import calendar
 import dataclasses
 import datetime as dt
 import logging
@@ -40,7 +41,7 @@ from yachay.engagement.models import Kind, Message
 from yachay.engagement.rules import QUIET_FROM, QUIET_TO
 from yachay.engagement.services import LINK_PLACEHOLDER, message_make
 from yachay.intake.models import Application
-from yachay.learning.course_format import CourseErrors
+from yachay.learning.course_format import CourseError, CourseErrors
 from yachay.surveys import answers as checks
 from yachay.surveys import survey_format as sf
 from yachay.surveys.models import Answer, Invitation, Survey, SurveyVersion
@@ -124,7 +125,7 @@ def surveys_import_all(
     then imports none of them."""
     folder = Path(folder or settings.YACHAY_SURVEYS_DIR)
     paths = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    errors = []
+    errors: list[CourseError] = []
     for path in paths:
         try:
             sf.load_survey(path)
@@ -564,9 +565,11 @@ def answer_submit(
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    from dateutil.relativedelta import relativedelta
-
-    return day + relativedelta(months=months)
+    """The same day ``months`` later (or earlier), the month's last day when it has fewer."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 def _survey_of(kind: str) -> Survey | None:

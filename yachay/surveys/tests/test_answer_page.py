@@ -132,7 +132,7 @@ def test_control_characters_and_huge_input_are_refused_in_words(
     assert (
         Answer.objects.get(invitation=invitation, question="meta").text == "Ñuqa llamkani, Añaychay"
     )
-    r = post(client, token, "9999", action="save", confidence_ai="9")  # a page that is not
+    r = post(client, token, 9999, action="save", confidence_ai="9")  # a page that is not
     assert r.status_code in (200, 400)
     r = client.post(url(token), {"page": "x\x00", "action": "next"})
     assert r.status_code == 400

@@ -217,10 +217,8 @@ def test_control_characters_and_a_wrong_folder_are_refused(tmp_path: Path) -> No
 
 
 def test_the_version_is_the_content_hash(tmp_path: Path, db: None) -> None:
-    body = (
-        HEAD
-        + "  - id: uno\n    title: Uno\n    questions:\n      - {id: t, type: text, prompt: '¿Algo?'}\n"
-    )
+    body = HEAD + "  - id: uno\n    title: Uno\n    questions:\n"
+    body += "      - {id: t, type: text, prompt: '¿Algo?'}\n"
     folder = write(tmp_path, body)
     first = survey_import(path=folder)
     (folder / "survey.yaml").write_text("# un comentario\n" + body, encoding="utf-8")
@@ -243,7 +241,8 @@ def test_the_command_imports_all_or_names_the_file_and_line(
     bad = write(
         tmp_path,
         HEAD
-        + "  - id: uno\n    title: Uno\n    questions:\n      - {id: t, type: number, prompt: '¿Cuánto?'}\n",
+        + "  - id: uno\n    title: Uno\n    questions:\n"
+        + "      - {id: t, type: number, prompt: '¿Cuánto?'}\n",
     )
     with pytest.raises(CommandError):
         call_command("surveys_import", str(bad))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
 import pytest
 from django.conf import settings
 
 from yachay.core.actors import SYSTEM
-from yachay.privacy.services import person_access_export, person_cancel, person_from_user
 from yachay.learning.tests.conftest import learning  # noqa: F401 - the fixture
+from yachay.privacy.services import person_access_export, person_cancel, person_from_user
 from yachay.privacy.tests.conftest import History, history  # noqa: F401 - the fixture
 from yachay.surveys import services
 from yachay.surveys.models import Answer, Invitation

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 
 from yachay.accounts.models import User
-from yachay.surveys import services
-from yachay.surveys.selectors import response_rates, results
-from yachay.surveys.models import Survey
 from yachay.intake.models import Application
+from yachay.surveys import services
+from yachay.surveys.models import Survey
+from yachay.surveys.selectors import response_rates, results
 from yachay.surveys.tests.conftest import NOON, Live
 
 URL = "/informes/encuestas/"
@@ -36,6 +36,10 @@ def answered(live: Live, surveys: Any) -> list[Any]:
             {**ANSWERS, "uses_ai": "si" if i else "no", "ai_uses": ["textos"] if i else []},
         )
     return invitations
+
+
+def _text(response: Any) -> str:
+    return b"".join(response.streaming_content).decode("utf-8-sig")
 
 
 def _page(client: Client, user: User, **params: Any) -> Any:
@@ -111,14 +115,14 @@ def test_downloads_are_suppressed_the_same_and_scoped(
     client.force_login(users["coordinator"])
     r = client.get(URL + "descargar/response-rates.csv", {"by": "place"})
     assert r.status_code == 200
-    text = b"".join(r.streaming_content).decode("utf-8-sig")
+    text = _text(r)
     assert '"Línea de base (al postular)","Total","2","2","100 %"' in text
     assert '"4"' not in text
     r = client.get(URL + "descargar/results.xlsx", {"survey": "linea-base"})
     assert r.status_code == 200
     settings.YACHAY_SMALL_CELL_K = 10
     r = client.get(URL + "descargar/results.csv", {"survey": "linea-base"})
-    text = b"".join(r.streaming_content).decode("utf-8-sig")
+    text = _text(r)
     assert '"Sí","2"' not in text
     assert client.get(URL + "descargar/people.csv").status_code == 404
     client.force_login(users["learner"])

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -100,7 +99,7 @@ def test_the_periodic_job_invites_whoever_is_due_once(live: Live, surveys: Any) 
     again = services.invitations_due(now=at + dt.timedelta(minutes=30))
     assert again["baseline"] == 0 and again["sent"] == 0
     # The cohorts end today: the follow-ups are due 3 and 6 months later.
-    later = dt.datetime.combine(today + relativedelta(months=3), dt.time(10, 0), tzinfo=LIMA)
+    later = dt.datetime.combine(services._add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
     made = services.invitations_due(now=later)
     assert made["followup_3m"] == 4 and made.get("followup_6m", 0) == 0
     assert made["end_of_course"] == 0  # ended more than 60 days before

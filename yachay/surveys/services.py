@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -202,35 +202,10 @@ def invite(
     returns the first invitation unchanged. It closes at ``closes_at``, else after the
     survey's ``open_days``. With ``send``, its message is made now through engagement
     (``invitation_send``) when outside quiet hours, else by the next periodic run."""
-    now = now or timezone.now()
-    if wording not in Invitation.Wording.values:
-        raise ValueError(f"unknown wording {wording!r}")
-    survey = Survey.objects.get(slug=slug)
-    existing = Invitation.objects.filter(survey=survey, application=application).first()
-    if existing is None:
-        if closes_at is None and survey.open_days:
-            closes_at = now + dt.timedelta(days=survey.open_days)
-        try:
-            with transaction.atomic():
-                existing = Invitation.objects.create(
-                    survey=survey,
-                    application=application,
-                    token_hash=token_hash(token_for(survey.pk, application.pk)),
-                    wording=wording,
-                    created_at=now,
-                    closes_at=closes_at,
-                )
-                audit_record(
-                    actor=actor,
-                    action="survey.invite",
-                    obj=existing,
-                    changes={"survey": slug, "wording": wording},
-                )
-        except IntegrityError:  # another worker made it a moment ago
-            existing = Invitation.objects.get(survey=survey, application=application)
-    if send and existing.sent_at is None and in_sending_hours(now):
-        invitation_send(existing, now=now, actor=actor)
-    return existing
+    (invitation,) = invite_many(
+        [application], slug, wording=wording, closes_at=closes_at, send=send, now=now, actor=actor
+    )
+    return invitation
 
 
 def invite_many(
@@ -282,7 +257,7 @@ def invite_many(
         Invitation.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
         if fresh:
             _audit_batch(
-                actor, "survey.invite_many", survey, {"wording": wording, "made": len(fresh)}
+                actor, "survey.invite", survey, {"wording": wording, "made": len(fresh)}
             )
     invitations = list(
         Invitation.objects.filter(survey=survey, application_id__in=ids).select_related("survey")

@@ -256,9 +256,7 @@ def invite_many(
             existing.add(application.pk)
         Invitation.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
         if fresh:
-            _audit_batch(
-                actor, "survey.invite", survey, {"wording": wording, "made": len(fresh)}
-            )
+            _audit_batch(actor, "survey.invite", survey, {"wording": wording, "made": len(fresh)})
     invitations = list(
         Invitation.objects.filter(survey=survey, application_id__in=ids).select_related("survey")
     )

@@ -179,3 +179,15 @@ def test_submitting_with_a_required_answer_missing_goes_back_to_that_page(
     assert r.status_code == 302 and "p=0" in r["Location"]
     invitation.refresh_from_db()
     assert invitation.submitted_at is None
+
+
+def test_the_page_speaks_english_to_who_chose_it(client: Client, live: Live, surveys: Any) -> None:
+    from django.conf import settings
+
+    invitation, token = invited(live)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(url(token)).content.decode()
+    assert "Where you start from" in body and "I own a business" in body
+    assert "Tengo un negocio propio" not in body
+    r = post(client, token, 0, situacion="owner")
+    assert "Choose one of the options shown." in r.content.decode()

@@ -154,3 +154,14 @@ def test_the_control_arm_wording_does_not_reveal_the_study(
 def test_an_unknown_wording_is_refused(live: Live, surveys: Any) -> None:
     with pytest.raises(ValueError):
         services.invite(live.enrollments[0].application, "linea-base", wording="lottery")
+
+
+def test_staff_read_a_survey_invitation_in_the_persons_messages_in_words(
+    live: Live, surveys: Any, client: Client, users: Any
+) -> None:
+    application = live.enrollments[0].application
+    services.invite(application, "linea-base", now=NOON)
+    client.force_login(users["admin"])
+    body = client.get(f"/personas/{application.pk}/mensajes/").content.decode()
+    assert "Invitaciones a responder una encuesta" in body
+    assert "survey:linea-base" not in body

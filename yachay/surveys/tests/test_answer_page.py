@@ -184,7 +184,7 @@ def test_submitting_with_a_required_answer_missing_goes_back_to_that_page(
 def test_the_page_speaks_english_to_who_chose_it(client: Client, live: Live, surveys: Any) -> None:
     from django.conf import settings
 
-    invitation, token = invited(live)
+    _invitation, token = invited(live)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(url(token)).content.decode()
     assert "Where you start from" in body and "I own a business" in body

@@ -127,3 +127,20 @@ def test_downloads_are_suppressed_the_same_and_scoped(
     assert client.get(URL + "descargar/people.csv").status_code == 404
     client.force_login(users["learner"])
     assert client.get(URL + "descargar/results.csv").status_code == 404
+
+
+def test_the_page_runs_a_fixed_number_of_queries(
+    client: Client, answered: Any, users: dict[str, User], live: Live, settings: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.YACHAY_SMALL_CELL_K = 1
+    client.force_login(users["admin"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL, {"survey": "linea-base"}).status_code == 200
+    last = answered[3]
+    services.answer_submit(last, {**ANSWERS})
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(URL, {"survey": "linea-base"}).status_code == 200
+    assert len(more) == len(few) <= 12

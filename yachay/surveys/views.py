@@ -99,7 +99,11 @@ def _state(request: HttpRequest, invitation: Invitation, status: int, state: str
     return render(
         request,
         "surveys/answer.html",
-        {"state": state, "invitation": invitation, "title": invitation.survey.title},
+        {
+            "state": state,
+            "invitation": invitation,
+            "title": services.spec_of(invitation).title.get(_language()),
+        },
         status=status,
     )
 

@@ -31,6 +31,22 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
+def may_answer(user: Any, invitation: Invitation) -> bool:
+    """The link is the person's key, so anyone holding it may answer, unless they are signed
+    in as somebody else: then it is another person's link (forwarded, or opened on a shared
+    computer where someone else is signed in), and it is refused."""
+    if user is None or not user.is_authenticated:
+        return True
+    from yachay.core.objections import normalise_email
+
+    application = invitation.application
+    if user.email and normalise_email(user.email) == normalise_email(application.email):
+        return True
+    return Invitation.objects.filter(
+        pk=invitation.pk, application__enrollment__user_id=user.pk
+    ).exists()
+
+
 def answer_value(answer: Answer, qtype: str | None = None) -> Value:
     """An answer's value: a float (number, scale), an option id or text (single, text), a list
     of option ids (multiple)."""

@@ -113,8 +113,10 @@ def _state(request: HttpRequest, invitation: Invitation, status: int, state: str
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_for_token(token)
-    if invitation is None:
-        raise Http404  # says nothing: a forged link and another person's look the same
+    if invitation is None or not selectors.may_answer(request.user, invitation):
+        # Says nothing: a forged link, and someone signed in opening another person's link
+        # (a forwarded message), look the same.
+        raise Http404
     language = _language()
     now = timezone.now()
     if invitation.submitted_at is not None:

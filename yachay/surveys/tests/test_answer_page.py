@@ -191,3 +191,16 @@ def test_the_page_speaks_english_to_who_chose_it(client: Client, live: Live, sur
     assert "Tengo un negocio propio" not in body
     r = post(client, token, 0, situacion="owner")
     assert "Choose one of the options shown." in r.content.decode()
+
+
+def test_someone_signed_in_as_another_person_gets_a_404(
+    client: Client, live: Live, surveys: Any
+) -> None:
+    _invitation, token = invited(live, i=0)
+    _other, own_token = invited(live, i=1)
+    client.force_login(live.learners[1])
+    r = client.get(url(token))
+    assert r.status_code == 404 and "punto de partida" not in r.content.decode()
+    assert post(client, token, 0, situacion="otro").status_code == 404
+    assert not Answer.objects.exists()
+    assert client.get(url(own_token)).status_code == 200

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils.text import capfirst
 
+from yachay.core.models import Objection
 from yachay.surveys.models import Answer, Invitation
 
 Value = float | str | list[str]
@@ -255,6 +257,13 @@ def results(
             invitation__survey=survey,
             invitation__submitted_at__isnull=False,
             invitation__application__in=applications,
+        )
+        # A person who objected to analyses (core.objections) is left out of the results.
+        .annotate(_address=Lower("invitation__application__email"))
+        .exclude(
+            _address__in=Objection.objects.filter(purpose=Objection.Purpose.ANALYTICS).values(
+                "email"
+            )
         )
         .values_list("question", "number", "text", "choices")
         .iterator(chunk_size=5000)

@@ -144,3 +144,15 @@ def test_the_page_runs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as more:
         assert client.get(URL, {"survey": "linea-base"}).status_code == 200
     assert len(more) == len(few) <= 12
+
+
+def test_a_person_who_objected_to_analyses_is_left_out_of_the_results(answered: Any) -> None:
+    from yachay.core.actors import SYSTEM
+    from yachay.core.objections import Purpose
+    from yachay.core.services import objection_record
+
+    survey = Survey.objects.get(slug="linea-base")
+    person = answered[1].application
+    objection_record(email=person.email.upper(), purpose=Purpose.ANALYTICS, actor=SYSTEM)
+    by_id = {r.id: r for r in results(survey, Application.objects.all(), k=1)}
+    assert by_id["uses_ai"].respondents == 2

@@ -4,6 +4,7 @@ counts, the invitation behind a link's token."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -279,7 +280,8 @@ def results(
         options: list[OptionCount] = []
         extra: dict[str, float | None] = {}
         if q.type == "single":
-            counts = [sum(1 for v in given if v == o.id) for o in q.options]
+            tally = Counter(v for v in given if isinstance(v, str))
+            counts = [tally[o.id] for o in q.options]
             table = suppress_breakdown(counts, k=k)
             shown_n = table.total
             options = [
@@ -287,8 +289,9 @@ def results(
                 for o, c in zip(q.options, table.cells, strict=True)
             ]
         elif q.type == "multiple":
+            chosen = Counter(c for v in given if isinstance(v, list) for c in set(v))
             for o in q.options:
-                chose = sum(1 for v in given if isinstance(v, list) and o.id in v)
+                chose = chosen[o.id]
                 table = suppress_breakdown([chose, n - chose], k=k)
                 options.append(OptionCount(o.text.get(language), table.cells[0]))
             if shown_n is None:
@@ -296,7 +299,8 @@ def results(
         elif q.type in ("scale", "number"):
             numbers = sorted(float(v) for v in given if isinstance(v, int | float))
             if q.type == "scale":
-                counts = [sum(1 for v in numbers if v == s) for s in range(1, 6)]
+                tally_n = Counter(numbers)
+                counts = [tally_n[float(s)] for s in range(1, 6)]
                 table = suppress_breakdown(counts, k=k)
                 shown_n = table.total
                 options = [

@@ -293,7 +293,7 @@ def invitation_send(
 
     now = now or timezone.now()
     survey = invitation.survey
-    spec = sf.spec_from_json(survey.content)
+    spec = _spec(survey.content_hash)
     texts = spec.invitations.get(invitation.wording) or spec.invitations.get("learner")
     if texts is None:
         logger.warning("survey %s has no invitation text", survey.slug)
@@ -583,12 +583,17 @@ def invitations_due(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) ->
         survey = _survey_of(kind)
         if survey is None:
             return
-        fresh = applications.exclude(survey_invitations__survey=survey)
-        count = 0
-        for application in fresh.iterator(chunk_size=500):
-            invite(application, survey.slug, wording=wording, send=False, now=now, actor=actor)
-            count += 1
-        made[kind] = count
+        fresh = list(applications.exclude(survey_invitations__survey=survey).order_by("pk"))
+        for start in range(0, len(fresh), 1000):  # a few statements per thousand people
+            invite_many(
+                fresh[start : start + 1000],
+                survey.slug,
+                wording=wording,
+                send=False,
+                now=now,
+                actor=actor,
+            )
+        made[kind] = len(fresh)
 
     since = now - dt.timedelta(days=settings.YACHAY_SURVEYS_BASELINE_DAYS)
     invite_all(Survey.Kind.BASELINE, Application.objects.filter(created_at__gte=since))

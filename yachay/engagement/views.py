@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -164,7 +165,9 @@ def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         {
             "person": found,
             "messages_made": [
-                (m, titles.get(m.rule, m.rule)) for m in selectors.messages_of(found)
+                # A message that is not a rule's (a survey's invitation) says its kind.
+                (m, titles.get(m.rule) or capfirst(m.get_kind_display()))
+                for m in selectors.messages_of(found)
             ],
             "risk": (
                 _score_shown(score)

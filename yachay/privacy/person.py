@@ -152,6 +152,8 @@ PERSON_LOOKUPS: dict[str, dict[str, str]] = {
         "enrollment__application": "application",
         "enrollment__user": "user",
     },
+    "surveys.Invitation": {"application": "application"},
+    "surveys.Answer": {"invitation__application": "application"},
     "reports.LearnerActivity": {
         "enrollment__application": "application",
         "enrollment__user": "user",

@@ -6,101 +6,263 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('intake', '0002_application_status_fate'),
+        ("intake", "0002_application_status_fate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContactPreference',
+            name="ContactPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email')),
-                ('preferred_channel', models.CharField(blank=True, choices=[('email', 'email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp')], max_length=8, verbose_name='preferred channel')),
-                ('email_ok', models.BooleanField(default=True, verbose_name='email allowed')),
-                ('sms_ok', models.BooleanField(default=True, verbose_name='SMS allowed')),
-                ('whatsapp_opt_in_at', models.DateTimeField(blank=True, null=True, verbose_name='WhatsApp opt-in')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email")),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[("email", "email"), ("sms", "SMS"), ("whatsapp", "WhatsApp")],
+                        max_length=8,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                ("email_ok", models.BooleanField(default=True, verbose_name="email allowed")),
+                ("sms_ok", models.BooleanField(default=True, verbose_name="SMS allowed")),
+                (
+                    "whatsapp_opt_in_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="WhatsApp opt-in"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'contact preference',
-                'verbose_name_plural': 'contact preferences',
+                "verbose_name": "contact preference",
+                "verbose_name_plural": "contact preferences",
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=60, verbose_name='rule')),
-                ('rule_version', models.CharField(max_length=16, verbose_name='rule version')),
-                ('kind', models.CharField(choices=[('reminders', 'session reminders'), ('nudges', 'encouragement to keep going'), ('offers', 'reminders to answer an offer'), ('certificates', 'certificate notices')], max_length=12, verbose_name='kind')),
-                ('occurrence', models.CharField(max_length=60, verbose_name='occurrence')),
-                ('channel', models.CharField(blank=True, choices=[('email', 'email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp')], max_length=8, verbose_name='channel')),
-                ('language', models.CharField(default='es', max_length=5, verbose_name='language')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('sent', 'sent'), ('delivered', 'delivered'), ('read', 'read'), ('failed', 'failed'), ('unknown', 'unknown (provider did not answer)'), ('suppressed', 'not sent'), ('held_out', 'held out (comparison group)')], max_length=10, verbose_name='status')),
-                ('reason', models.CharField(blank=True, choices=[('', '—'), ('unsubscribed', 'unsubscribed from this kind'), ('objected', 'objected to this use of their data'), ('frequency_cap', 'weekly limit of nudges reached'), ('no_channel', 'no channel they accept'), ('not_mobile', 'phone is not a mobile'), ('no_contact', 'no address or phone'), ('provider_refused', 'refused by the provider')], default='', max_length=20, verbose_name='why not sent')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='subject')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('context', models.JSONField(blank=True, default=dict, verbose_name='values')),
-                ('provider_id', models.CharField(blank=True, db_index=True, max_length=100, verbose_name="provider's id")),
-                ('error', models.CharField(blank=True, max_length=300, verbose_name='error')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='made at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('status_at', models.DateTimeField(blank=True, null=True, verbose_name='status at')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='intake.application', verbose_name='person (application)')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to=settings.AUTH_USER_MODEL, verbose_name='learner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=60, verbose_name="rule")),
+                ("rule_version", models.CharField(max_length=16, verbose_name="rule version")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reminders", "session reminders"),
+                            ("nudges", "encouragement to keep going"),
+                            ("offers", "reminders to answer an offer"),
+                            ("certificates", "certificate notices"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("occurrence", models.CharField(max_length=60, verbose_name="occurrence")),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[("email", "email"), ("sms", "SMS"), ("whatsapp", "WhatsApp")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("language", models.CharField(default="es", max_length=5, verbose_name="language")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("sent", "sent"),
+                            ("delivered", "delivered"),
+                            ("read", "read"),
+                            ("failed", "failed"),
+                            ("unknown", "unknown (provider did not answer)"),
+                            ("suppressed", "not sent"),
+                            ("held_out", "held out (comparison group)"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("unsubscribed", "unsubscribed from this kind"),
+                            ("objected", "objected to this use of their data"),
+                            ("frequency_cap", "weekly limit of nudges reached"),
+                            ("no_channel", "no channel they accept"),
+                            ("not_mobile", "phone is not a mobile"),
+                            ("no_contact", "no address or phone"),
+                            ("provider_refused", "refused by the provider"),
+                        ],
+                        default="",
+                        max_length=20,
+                        verbose_name="why not sent",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("context", models.JSONField(blank=True, default=dict, verbose_name="values")),
+                (
+                    "provider_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="provider's id"
+                    ),
+                ),
+                ("error", models.CharField(blank=True, max_length=300, verbose_name="error")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="made at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "status_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status at"),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="intake.application",
+                        verbose_name="person (application)",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="learner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryReport',
+            name="DeliveryReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp')], max_length=8, verbose_name='channel')),
-                ('provider_id', models.CharField(max_length=100, verbose_name="provider's id")),
-                ('status', models.CharField(max_length=30, verbose_name='status')),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='received at')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='engagement.message', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "email"), ("sms", "SMS"), ("whatsapp", "WhatsApp")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("provider_id", models.CharField(max_length=100, verbose_name="provider's id")),
+                ("status", models.CharField(max_length=30, verbose_name="status")),
+                (
+                    "received_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="received at"),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="engagement.message",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery report',
-                'verbose_name_plural': 'delivery reports',
-                'ordering': ['-received_at'],
+                "verbose_name": "delivery report",
+                "verbose_name_plural": "delivery reports",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Unsubscription',
+            name="Unsubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('kind', models.CharField(choices=[('reminders', 'session reminders'), ('nudges', 'encouragement to keep going'), ('offers', 'reminders to answer an offer'), ('certificates', 'certificate notices')], max_length=12, verbose_name='kind')),
-                ('source', models.CharField(choices=[('link', 'unsubscribe link'), ('one_click', 'one-click (mail program)'), ('sms', 'SMS reply BAJA'), ('staff', 'staff, on their request')], max_length=10, verbose_name='how')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reminders", "session reminders"),
+                            ("nudges", "encouragement to keep going"),
+                            ("offers", "reminders to answer an offer"),
+                            ("certificates", "certificate notices"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("link", "unsubscribe link"),
+                            ("one_click", "one-click (mail program)"),
+                            ("sms", "SMS reply BAJA"),
+                            ("staff", "staff, on their request"),
+                        ],
+                        max_length=10,
+                        verbose_name="how",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
             ],
             options={
-                'verbose_name': 'unsubscription',
-                'verbose_name_plural': 'unsubscriptions',
-                'constraints': [models.UniqueConstraint(fields=('email', 'kind'), name='unsubscribed_once_per_kind')],
+                "verbose_name": "unsubscription",
+                "verbose_name_plural": "unsubscriptions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("email", "kind"), name="unsubscribed_once_per_kind"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['application', 'created_at'], name='engagement__applica_89afe0_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["application", "created_at"], name="engagement__applica_89afe0_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['rule', 'status'], name='engagement__rule_42c90f_idx'),
+            model_name="message",
+            index=models.Index(fields=["rule", "status"], name="engagement__rule_42c90f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('rule', 'application', 'occurrence'), name='message_once_per_occurrence'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                fields=("rule", "application", "occurrence"), name="message_once_per_occurrence"
+            ),
         ),
     ]

@@ -6,82 +6,200 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cohorts', '0004_application_status_backfill'),
-        ('engagement', '0001_messages_preferences_unsubscriptions'),
-        ('programs', '0003_call_page_facts'),
+        ("cohorts", "0004_application_status_backfill"),
+        ("engagement", "0001_messages_preferences_unsubscriptions"),
+        ("programs", "0003_call_page_facts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskModel',
+            name="RiskModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trained_at', models.DateTimeField(db_index=True, verbose_name='trained at')),
-                ('trained_by', models.CharField(max_length=120, verbose_name='trained by')),
-                ('in_force', models.BooleanField(default=False, verbose_name='in force')),
-                ('missed', models.JSONField(blank=True, default=list, verbose_name='bar not met')),
-                ('features', models.JSONField(default=list, verbose_name='features')),
-                ('intercept', models.FloatField(blank=True, null=True, verbose_name='intercept')),
-                ('coefficients', models.JSONField(blank=True, default=list, verbose_name='coefficients')),
-                ('scaler_mean', models.JSONField(blank=True, default=list, verbose_name='scaler means')),
-                ('scaler_scale', models.JSONField(blank=True, default=list, verbose_name='scaler scales')),
-                ('metrics', models.JSONField(blank=True, default=dict, verbose_name='evaluation')),
-                ('fairness', models.JSONField(blank=True, default=list, verbose_name='fairness table')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data summary')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_models', to='programs.program', verbose_name='program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trained_at", models.DateTimeField(db_index=True, verbose_name="trained at")),
+                ("trained_by", models.CharField(max_length=120, verbose_name="trained by")),
+                ("in_force", models.BooleanField(default=False, verbose_name="in force")),
+                ("missed", models.JSONField(blank=True, default=list, verbose_name="bar not met")),
+                ("features", models.JSONField(default=list, verbose_name="features")),
+                ("intercept", models.FloatField(blank=True, null=True, verbose_name="intercept")),
+                (
+                    "coefficients",
+                    models.JSONField(blank=True, default=list, verbose_name="coefficients"),
+                ),
+                (
+                    "scaler_mean",
+                    models.JSONField(blank=True, default=list, verbose_name="scaler means"),
+                ),
+                (
+                    "scaler_scale",
+                    models.JSONField(blank=True, default=list, verbose_name="scaler scales"),
+                ),
+                ("metrics", models.JSONField(blank=True, default=dict, verbose_name="evaluation")),
+                (
+                    "fairness",
+                    models.JSONField(blank=True, default=list, verbose_name="fairness table"),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data summary")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_models",
+                        to="programs.program",
+                        verbose_name="program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'at-risk model',
-                'verbose_name_plural': 'at-risk models',
-                'ordering': ['-trained_at', '-id'],
+                "verbose_name": "at-risk model",
+                "verbose_name_plural": "at-risk models",
+                "ordering": ["-trained_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RiskScore',
+            name="RiskScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField(verbose_name='week (Monday)')),
-                ('as_of', models.DateTimeField(verbose_name='as of')),
-                ('method', models.CharField(choices=[('model', 'model'), ('rule', 'simple rule')], max_length=5, verbose_name='method')),
-                ('probability', models.FloatField(blank=True, null=True, verbose_name='probability of not completing')),
-                ('points', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rule points')),
-                ('band', models.CharField(choices=[('high', 'high'), ('medium', 'medium'), ('low', 'low')], db_index=True, max_length=6, verbose_name='band')),
-                ('reasons', models.JSONField(blank=True, default=list, verbose_name='reasons')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_scores', to='cohorts.enrollment', verbose_name='enrollment')),
-                ('model', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='scores', to='engagement.riskmodel', verbose_name='model version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField(verbose_name="week (Monday)")),
+                ("as_of", models.DateTimeField(verbose_name="as of")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("model", "model"), ("rule", "simple rule")],
+                        max_length=5,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "probability",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="probability of not completing"
+                    ),
+                ),
+                (
+                    "points",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="rule points"
+                    ),
+                ),
+                (
+                    "band",
+                    models.CharField(
+                        choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
+                        db_index=True,
+                        max_length=6,
+                        verbose_name="band",
+                    ),
+                ),
+                ("reasons", models.JSONField(blank=True, default=list, verbose_name="reasons")),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_scores",
+                        to="cohorts.enrollment",
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="scores",
+                        to="engagement.riskmodel",
+                        verbose_name="model version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'at-risk score',
-                'verbose_name_plural': 'at-risk scores',
+                "verbose_name": "at-risk score",
+                "verbose_name_plural": "at-risk scores",
             },
         ),
         migrations.CreateModel(
-            name='RiskAction',
+            name="RiskAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('call', 'called'), ('message', 'sent a message'), ('help', 'offered help')], max_length=8, verbose_name='what was done')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('actor_label', models.CharField(max_length=120, verbose_name='by (name)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_actions', to='cohorts.enrollment', verbose_name='enrollment')),
-                ('score', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='actions', to='engagement.riskscore', verbose_name='score acted on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "called"),
+                            ("message", "sent a message"),
+                            ("help", "offered help"),
+                        ],
+                        max_length=8,
+                        verbose_name="what was done",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("actor_label", models.CharField(max_length=120, verbose_name="by (name)")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_actions",
+                        to="cohorts.enrollment",
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "score",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="actions",
+                        to="engagement.riskscore",
+                        verbose_name="score acted on",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action on a learner at risk',
-                'verbose_name_plural': 'actions on learners at risk',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "action on a learner at risk",
+                "verbose_name_plural": "actions on learners at risk",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='riskscore',
-            index=models.Index(fields=['week', 'band'], name='engagement__week_3815a8_idx'),
+            model_name="riskscore",
+            index=models.Index(fields=["week", "band"], name="engagement__week_3815a8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='riskscore',
-            constraint=models.UniqueConstraint(fields=('enrollment', 'week'), name='risk_once_per_week'),
+            model_name="riskscore",
+            constraint=models.UniqueConstraint(
+                fields=("enrollment", "week"), name="risk_once_per_week"
+            ),
         ),
     ]

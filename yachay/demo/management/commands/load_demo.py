@@ -12,6 +12,7 @@ from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
+from yachay.demo.surveys import demo_surveys_load
 from yachay.engagement.services import risk_score, risk_train
 from yachay.programs.models import Program
 
@@ -93,6 +94,9 @@ class Command(BaseCommand):
             if options["applicants"]
             else None
         )
+        surveys = demo_surveys_load(
+            calls=[result.call] + ([history.call] if history is not None else [])
+        )
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
@@ -137,6 +141,10 @@ class Command(BaseCommand):
             + (f" (AUC {auc:.2f})" if auc is not None else "")
             + (", in force" if risk_model.in_force else ", not in force: the simple rule is")
             + f"; {risk_scored.scored} learners scored (/programa/en-riesgo/)."
+        )
+        self.stdout.write(
+            f"Surveys: {surveys.surveys} imported, {surveys.invited:,} invitations, "
+            f"{surveys.answered:,} answered (/informes/encuestas/)."
         )
         self.stdout.write(
             f"Certificates: {len(certificates.certificates)} valid, "

@@ -43,14 +43,3 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 control_socket_disable = True
 # X-Forwarded-For/-Proto are believed only from here (a proxy on the same machine).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-
-
-def post_fork(server: object, worker: object) -> None:
-    """In each worker: how long a thread that wants the GIL (the one that accepts and reads
-    connections, above all) waits for the CPU-bound request threads to hand it over.
-    Python's default is 5 ms; ``GUNICORN_SWITCH_INTERVAL_MS`` sets it (docs/operators.md)."""
-    import sys
-
-    value = os.environ.get("GUNICORN_SWITCH_INTERVAL_MS", "").strip()
-    if value:
-        sys.setswitchinterval(max(float(value), 0.1) / 1000.0)

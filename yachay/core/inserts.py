@@ -57,33 +57,39 @@ def _plan(
     models: tuple[type[Model], ...],
     expressions: tuple[tuple[tuple[str, str], ...], ...],
 ) -> tuple[str, tuple[tuple[Field[Any, Any], ...], ...]]:
-    """The statement, and for each row the fields whose values are its parameters."""
+    """The statement, and for each row the fields whose values are its parameters.
+
+    ``WITH r0 AS (INSERT INTO first (...) VALUES (%s, ...) RETURNING id, ...),
+    r1 AS (INSERT INTO second (...) SELECT %s, ..., <expression over r0>, ... FROM r0
+    RETURNING id), ... SELECT (SELECT id FROM r0), (SELECT id FROM r1), ...``
+    Names come from the models' metadata, quoted; every value is a parameter.
+    """
     qn = connections[alias].ops.quote_name
     keys = [qn(m._meta.pk.column) for m in models]
     used = {c for exprs in expressions for _, sql in exprs for c in _NEW_COLUMN.findall(sql)}
-    returning = [keys[0], *(qn(c) for c in sorted(used - {models[0]._meta.pk.column}))]
-    parts, params = [], []
+    first_returns = [keys[0], *(qn(c) for c in sorted(used - {models[0]._meta.pk.column}))]
+    ctes, params = [], []
     for i, (model, exprs) in enumerate(zip(models, expressions, strict=True)):
         given = dict(exprs)
         fields = _insert_fields(model)
-        values = [
+        values = ", ".join(
             _NEW_COLUMN.sub(lambda m: f"r0.{qn(m[1])}", given[f.attname]).replace("{value}", "%s")
             if f.attname in given
             else "%s"
             for f in fields
-        ]
+        )
         params.append(
             tuple(f for f in fields if f.attname not in given or "{value}" in given[f.attname])
         )
-        source = f"SELECT {', '.join(values)} FROM r0" if i else f"VALUES ({', '.join(values)})"
-        parts.append(
-            f"r{i} AS (INSERT INTO {qn(model._meta.db_table)} "
-            f"({', '.join(qn(f.column) for f in fields)}) {source} "
-            f"RETURNING {', '.join(returning) if i == 0 else keys[i]})"
+        insert = "INSERT INTO {} ({}) {} RETURNING {}".format(
+            qn(model._meta.db_table),
+            ", ".join(qn(f.column) for f in fields),
+            f"SELECT {values} FROM r0" if i else f"VALUES ({values})",  # noqa: S608
+            ", ".join(first_returns) if i == 0 else keys[i],
         )
-    ids = ", ".join(f"(SELECT {key} FROM r{i})" for i, key in enumerate(keys))
-    # Names come from the models' metadata, quoted; every value is a parameter.
-    return f"WITH {', '.join(parts)} SELECT {ids}", tuple(params)  # noqa: S608
+        ctes.append(f"r{i} AS ({insert})")
+    ids = ", ".join(f"(SELECT {key} FROM r{i})" for i, key in enumerate(keys))  # noqa: S608
+    return f"WITH {', '.join(ctes)} SELECT {ids}", tuple(params)
 
 
 def insert_together(first: Model, *later: tuple[Model, Expressions]) -> None:
@@ -121,4 +127,3 @@ def insert_together(first: Model, *later: tuple[Model, Expressions]) -> None:
         post_save.send(
             sender=model, instance=row, created=True, update_fields=None, raw=False, using=alias
         )
-

@@ -1,18 +1,17 @@
 """On PostgreSQL an application, its audit row and its confirmation email's task row are
 written by one statement (core.inserts; issue #10, item 17): the same rows as the ORM wrote,
-all or none, one per DNI however many submit at once, and the task run by the real worker.
-In autocommit (transactional tests), as a web process runs it."""
+all or none, and the task run by the real worker (one per DNI however many submit at once:
+test_concurrency_postgres.py). In autocommit (transactional tests), as a web process runs it."""
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -107,39 +106,6 @@ def _other_key() -> str:
     from yachay.accounts.services import api_key_create
 
     return api_key_create(name="Otro socio", actor=SYSTEM)[1]
-
-
-def test_simultaneous_submissions_of_one_dni_leave_one_row_of_each(
-    call: Any, partner_key: Any
-) -> None:
-    n = 10
-    barrier = threading.Barrier(n)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def submit(i: int) -> None:
-        try:
-            client = Client()
-            body = json.dumps(valid_api_payload(email=f"p{i}@example.pe"))
-            barrier.wait(timeout=10)
-            r = client.post(
-                f"/api/v1/calls/{call.slug}/applications",
-                body,
-                content_type="application/json",
-                **bearer(partner_key[1]),
-            )
-            with lock:
-                statuses.append(r.status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(statuses) == [201] + [409] * (n - 1)
-    assert _rows() == (1, 1, 1)
 
 
 def test_the_web_forms_double_submit_finds_the_first_application(call: Any) -> None:

@@ -46,6 +46,8 @@ def can_insert_together(connection: BaseDatabaseWrapper) -> bool:
 def _insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     # What save() inserts for a new row: no auto-increment key, no generated column.
     meta = model._meta
+    if meta.parents:  # save() would write the parent's table first: not done here
+        raise NotImplementedError(f"{meta.label} inherits a concrete model: use save()")
     return tuple(
         f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated
     )

@@ -892,8 +892,9 @@ def report(
         "this is how the p95 part of the goal is read.",
         "- **real**: `POST /api/v1/calls/{slug}/applications`, Bearer key, each body a valid "
         "application with a unique DNI (valid phone, district ubigeo, RUC for business "
-        "owners): key and call (read, then kept 5 s per process), form validation, insert + "
-        "audit row in one transaction, then the email task. **bare**: a plain Django view on the "
+        "owners): key and call (read, then kept 5 s per process), form validation, the "
+        "application, its audit row and its email's task row in one INSERT statement "
+        "(`core.inserts`). **bare**: a plain Django view on the "
         "same stack (`bench/bare/`) that parses the same JSON and inserts one row: the ceiling.",
         "",
         *table_markdown(summaries),

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, router
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import Task, TaskResultStatus
+from django_tasks_db.compat import Task, TaskResultStatus, normalize_json
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("yachay.worker")
@@ -59,14 +59,38 @@ def enqueue_with_transaction(task: Task[Any, Any], **kwargs: Any) -> None:
     asks for it — one commit fewer per request, and nothing lost if the process dies between
     the commit and the enqueue; the worker cannot see the row before the commit. With any
     other backend (the immediate one of the tests, a broker), after the commit."""
-    backend = task.get_backend()
-    if (
-        isinstance(backend, DatabaseBackend)
-        and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
-    ):
+    if _queued_in_default_db(task):
         task.enqueue(**kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+def _queued_in_default_db(task: Task[Any, Any]) -> bool:
+    return (
+        isinstance(task.get_backend(), DatabaseBackend)
+        and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+    )
+
+
+def task_row(task: Task[Any, Any], **kwargs: Any) -> DBTaskResult | None:
+    """The unsaved queue row that enqueueing ``task`` with ``kwargs`` would write, for a
+    service that writes it together with its own rows (``core.inserts``); None when the
+    queue is not a table of the default database (then enqueue after the commit). The row
+    is built as django-tasks-db's ``DatabaseBackend.enqueue`` builds it (its
+    ``task_enqueued`` signal, a debug log line, is not sent)."""
+    if not _queued_in_default_db(task):
+        return None
+    backend = task.get_backend()
+    backend.validate_task(task)
+    return DBTaskResult(
+        id=backend._get_id(),  # the backend's own id function (a UUID by default)
+        args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,  # None: the model's pre_save handler makes it "no delay"
+        backend_name=backend.alias,
+    )
 
 
 def periodic_tasks() -> list[tuple[Task[Any, Any], dt.timedelta]]:

@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # (a frozenset of the changed field names; "full_name" is in it when the person's full
 # name, as certificates print it, changed).
 application_rectified = Signal()
+
+# A new application is stored (``services.application_submit``, the web form and the API
+# alike), and committed. Sent with ``application`` (the ``Application``, as saved). Connect
+# to this, not to ``post_save``: on PostgreSQL the row is written by one statement together
+# with its audit row and its email's task row (``core.inserts``).
+application_submitted = Signal()

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from yachay.conftest import bearer, valid_api_payload
+from yachay.core.models import AuditEvent
 from yachay.intake.models import Application
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,9 +24,14 @@ def _postgres_only() -> None:
         pytest.skip("needs PostgreSQL (DATABASE_URL); CI runs it there")
 
 
+@pytest.mark.parametrize("queue", ["immediate", "database"])
 def test_simultaneous_submissions_with_one_dni_store_exactly_one(
-    call: Any, partner_key: Any
+    call: Any, partner_key: Any, settings: Any, queue: str
 ) -> None:
+    # With the database queue one statement writes the application, its audit row and its
+    # email's task row (core.inserts): the losers must leave none of the three.
+    if queue == "database":
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     n = 12
     barrier = threading.Barrier(n)
     statuses: list[int] = []
@@ -57,6 +64,9 @@ def test_simultaneous_submissions_with_one_dni_store_exactly_one(
     assert Application.objects.count() == 1
     only = Application.objects.get().reference
     assert set(references) == {only}  # the 409s name the one that won
+    assert AuditEvent.objects.filter(action="application.submit").count() == 1
+    tasks = DBTaskResult.objects.filter(task_path="yachay.intake.tasks.send_confirmation")
+    assert tasks.count() == (1 if queue == "database" else 0)
 
 
 def test_simultaneous_double_clicks_on_the_web_form_make_one_application(call: Any) -> None:

@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     NUDGES = "nudges", _("encouragement to keep going")
     OFFERS = "offers", _("reminders to answer an offer")
     CERTIFICATES = "certificates", _("certificate notices")
+    SURVEYS = "surveys", _("invitations to answer a survey")
 
 
 class Message(models.Model):

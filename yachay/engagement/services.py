@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -86,12 +86,17 @@ def is_mobile(phone: str) -> bool:
 
 
 def choose_channel(
-    rule: Rule, *, email: str, phone: str, preference: ContactPreference | None
+    rule: Rule | Sequence[str],
+    *,
+    email: str,
+    phone: str,
+    preference: ContactPreference | None,
 ) -> tuple[str, str, dict[str, str]]:
-    """(channel, reason, skipped): the first of the rule's channels, the person's preferred
-    one first, that they accept and can be reached on; ``channel`` is "" when none, with the
-    reason. ``skipped`` says why a channel tried before was passed over."""
-    order = list(rule.channels)
+    """(channel, reason, skipped): the first of the rule's channels (or of the channels
+    given), the person's preferred one first, that they accept and can be reached on;
+    ``channel`` is "" when none, with the reason. ``skipped`` says why a channel tried before
+    was passed over."""
+    order = list(rule.channels if isinstance(rule, Rule) else rule)
     if preference and preference.preferred_channel in order:
         order.remove(preference.preferred_channel)
         order.insert(0, preference.preferred_channel)
@@ -342,6 +347,21 @@ def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
     return data["a"], data["k"]
 
 
+#: Message kind -> the personal link of one of its messages, for kinds whose link holds a
+#: secret that is not stored (a survey's token): the upper app that makes those messages
+#: registers its maker in its ``AppConfig.ready``; the text keeps ``LINK_PLACEHOLDER`` until
+#: the moment of sending.
+LINK_MAKERS: dict[str, Callable[[Message], str]] = {}
+LINK_PLACEHOLDER = "[[link]]"
+
+
+def _with_link(message: Message, text: str) -> str:
+    maker = LINK_MAKERS.get(message.kind)
+    if maker is None or LINK_PLACEHOLDER not in text:
+        return text
+    return text.replace(LINK_PLACEHOLDER, maker(message))
+
+
 def _outgoing(message: Message, rule: Rule | None, to: str) -> ch.Outgoing:
     headers: dict[str, str] = {}
     attachments: list[tuple[str, bytes, str]] = []
@@ -374,8 +394,8 @@ def _outgoing(message: Message, rule: Rule | None, to: str) -> ch.Outgoing:
         key=message.key,
         to=to,
         subject=message.subject,
-        body=body,
-        short=message.body,
+        body=_with_link(message, body),
+        short=_with_link(message, message.body),
         language=message.language,
         whatsapp_template=rule.whatsapp_template if rule else "",
         headers=headers,
@@ -447,6 +467,83 @@ def messages_send(*, message_ids: Sequence[int], actor: Actor = SYSTEM) -> Count
             dict(counts),
         )
     return counts
+
+
+def message_make(
+    *,
+    application: Application,
+    rule: str,
+    kind: str,
+    occurrence: str,
+    subject: str,
+    body: str,
+    short: str,
+    channels: Sequence[str] = ("email", "sms"),
+    purpose: str = Purpose.REMINDERS,
+    user_id: int | None = None,
+    version: str = "",
+    now: dt.datetime | None = None,
+    actor: Actor = SYSTEM,
+) -> tuple[Message, bool]:
+    """One message that is not a rule's (a survey's invitation): (message, made now).
+
+    The same respect as a rule's messages (docs/engagement.md, "Respect"): made once per
+    ``rule`` × person × ``occurrence`` (a second call returns the first message); suppressed
+    when the person unsubscribed from ``kind`` or objected to ``purpose`` (``core.objections``)
+    or has no channel they accept. A queued one is sent by ``engagement.tasks.send_messages``
+    (the caller queues it after commit); quiet hours are the caller's: make it inside them.
+    ``body`` is the email's text, ``short`` the SMS/WhatsApp one; either may hold
+    ``LINK_PLACEHOLDER`` (see ``LINK_MAKERS``)."""
+    now = now or timezone.now()
+    existing = Message.objects.filter(
+        rule=rule, application=application, occurrence=occurrence
+    ).first()
+    if existing is not None:
+        return existing, False
+    email = application.email
+    status, reason, channel = Message.Status.QUEUED, "", ""
+    skipped: dict[str, str] = {}
+    if Unsubscription.objects.filter(email=_email_key(email), kind=kind).exists():
+        status, reason = Message.Status.SUPPRESSED, Message.Reason.UNSUBSCRIBED
+    elif objecting([email], purpose):
+        status, reason = Message.Status.SUPPRESSED, Message.Reason.OBJECTED
+    else:
+        preference = ContactPreference.objects.filter(email=_email_key(email)).first()
+        channel, reason, skipped = choose_channel(
+            channels, email=email, phone=application.phone, preference=preference
+        )
+        if not channel:
+            status = Message.Status.SUPPRESSED
+    with transaction.atomic():
+        message, made = Message.objects.get_or_create(
+            rule=rule[:60],
+            application=application,
+            occurrence=occurrence[:60],
+            defaults={
+                "rule_version": version[:16],
+                "kind": kind,
+                "user_id": user_id,
+                "channel": channel,
+                "language": application.language or "es",
+                "status": status,
+                "reason": reason,
+                "subject": subject[:200] if status == Message.Status.QUEUED else "",
+                "body": (body if channel == "email" else short)
+                if status == Message.Status.QUEUED
+                else "",
+                "context": {"skipped": skipped} if skipped else {},
+                "created_at": now,
+            },
+        )
+        if made:
+            _audit(
+                actor,
+                "engagement.message_made",
+                "engagement.message",
+                str(message.pk),
+                {"rule": rule, "status": status, "reason": reason},
+            )
+    return message, made
 
 
 def _email_key(email: str) -> str:

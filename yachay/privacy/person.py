@@ -146,6 +146,8 @@ PERSON_LOOKUPS: dict[str, dict[str, str]] = {
     "certificates.Certificate": {"user": "user"},
     "engagement.Message": {"application": "application", "user": "user"},
     "engagement.DeliveryReport": {"message__application": "application", "message__user": "user"},
+    "surveys.Invitation": {"application": "application"},
+    "surveys.Answer": {"invitation__application": "application"},
     "reports.LearnerActivity": {
         "enrollment__application": "application",
         "enrollment__user": "user",

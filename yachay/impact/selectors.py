@@ -1,0 +1,270 @@
+"""Reads of impact: a run's randomisation band with who was promoted and who completed, the
+answers of its members, and the report built from them (``report.py`` does the numbers).
+
+The band is computed on demand from what the run stores (``band.py``), not stored: a
+published run never changes (its inputs, seed and decisions are frozen and hashed), so the
+band is a pure function of it, recomputed in well under a second for 20,000 applicants
+(docs/benchmarks.md); storing it would be a second copy that could drift from the run it
+came from. What does change -- promotions, completions, answers -- is read live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yachay.cohorts.models import Enrollment
+from yachay.core import ubigeo
+from yachay.core.objections import Purpose, normalise_email, objecting
+from yachay.impact.band import TREATMENT, Band, BandMismatch, compute_band
+from yachay.intake.models import Application
+from yachay.impact.report import Report, build_report
+from yachay.selection.models import Offer, SelectionRun
+from yachay.surveys import selectors as surveys
+
+#: The follow-up surveys of the study (contract with surveys): kind -> slug.
+FOLLOWUPS: dict[str, str] = {"followup_3m": "seguimiento-3m", "followup_6m": "seguimiento-6m"}
+FOLLOWUP_MONTHS: dict[str, int] = {"followup_3m": 3, "followup_6m": 6}
+BASELINE = "baseline"
+
+#: The outcomes, asked the same way at baseline and in both follow-ups.
+OUTCOMES: dict[str, str] = {
+    "uses_ai": gettext_lazy("Uses AI in the business or work (share)"),
+    "monthly_sales_pen": gettext_lazy("Sales in a typical month (soles)"),
+    "customers_month": gettext_lazy("Customers in a typical month"),
+    "employees": gettext_lazy("People working in the business"),
+    "digital_tools": gettext_lazy("Digital tools used regularly"),
+    "confidence_ai": gettext_lazy("Confidence using AI (1 to 5)"),
+}
+
+#: Application data compared between the arms (balance), as numbers.
+APPLICATION_FIELDS: dict[str, str] = {
+    "woman": gettext_lazy("Woman (share)"),
+    "outside_lima": gettext_lazy("Lives outside Lima and Callao (share)"),
+    "age": gettext_lazy("Age when the call closed (years)"),
+    "digital_level": gettext_lazy("Digital skills, self-rated (1 to 5)"),
+    "woman_led": gettext_lazy("Business led by a woman (share)"),
+    "sme_owner": gettext_lazy("Owns a MYPE (share)"),
+}
+
+
+def numeric(question: str, value: object) -> float:
+    """An answer as a number: yes/no as 1/0, numbers as they are, anything else missing."""
+    if question == "uses_ai":
+        return 1.0 if value == "si" else 0.0 if value == "no" else np.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return np.nan
+
+
+@dataclass
+class RunBand:
+    """A run's band with its members' application ids, arms, strata and what happened next.
+
+    ``band`` is None, with ``reason`` in words, when the run has no band to speak of.
+    Arrays are aligned: one entry per member, in the band's order.
+    """
+
+    run: SelectionRun
+    band: Band | None
+    reason: str = ""
+    application_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    z: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    strata: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    lottery: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    promoted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    completed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    objected: int = 0  # members left out: they objected to analytics
+
+    @property
+    def ok(self) -> bool:
+        return self.band is not None and not self.band.empty
+
+
+def published_runs() -> list[SelectionRun]:
+    """Published runs, newest first, without their (large) stored inputs."""
+    return list(
+        SelectionRun.objects.filter(state=SelectionRun.State.PUBLISHED)
+        .select_related("call__program")
+        .defer("problem", "admitted_ids", "waitlist_ids", "ineligible")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def run_for_report(run_id: int) -> SelectionRun | None:
+    """A published run by id, or None (dry runs and failed runs have no decisions)."""
+    return (
+        SelectionRun.objects.filter(pk=run_id, state=SelectionRun.State.PUBLISHED)
+        .select_related("call__program")
+        .first()
+    )
+
+
+def run_band(run: SelectionRun) -> RunBand:
+    """The band of a published run, checked against its stored decisions (see band.py)."""
+    if run.state != SelectionRun.State.PUBLISHED or not run.problem:
+        return RunBand(run, None, _("This run was not published, so nobody was decided by it."))
+    try:
+        data = json.loads(run.problem)
+        band = compute_band(data, run.admitted_ids, run.waitlist_ids)
+    except BandMismatch as exc:
+        return RunBand(
+            run,
+            None,
+            _(
+                "The stored decisions of this run do not follow from its stored inputs and "
+                "seed (%(why)s); the band cannot be trusted, so nothing is estimated."
+            )
+            % {"why": str(exc)},
+        )
+    except (ValueError, KeyError, TypeError):
+        return RunBand(run, None, _("The stored inputs of this run cannot be read."))
+    if band.empty:
+        return RunBand(
+            run,
+            band,
+            _(
+                "No admission in this run was decided by the lottery: at the cut-off, no "
+                "group of applicants with the same priority and the same standing under the "
+                "targets was split between admitted and waitlisted. There is no randomised "
+                "comparison to estimate an effect from."
+            ),
+        )
+    # Who objected to analytics (Ley 29733, right of opposition) is left out of the
+    # analysis and the export, like someone who did not answer (``objected``).
+    members = list(band.members)
+    emails = dict(
+        Application.objects.filter(pk__in=[int(m.id) for m in members]).values_list(
+            "pk", "email"
+        )
+    )
+    against = objecting(emails.values(), Purpose.ANALYTICS)
+    kept = [m for m in members if normalise_email(emails.get(int(m.id), "")) not in against]
+    ids = np.array([int(m.id) for m in kept], dtype=np.int64)
+    z = np.array([m.arm == TREATMENT for m in kept], dtype=float)
+    waitlisted = ids[z == 0].tolist()
+    promoted_ids = set(
+        Offer.objects.filter(
+            promoted=True, decision__run=run, decision__application_id__in=waitlisted
+        ).values_list("decision__application_id", flat=True)
+    )
+    completed_ids = set(
+        Enrollment.objects.filter(
+            application_id__in=ids.tolist(), status=Enrollment.Status.COMPLETED
+        ).values_list("application_id", flat=True)
+    )
+    return RunBand(
+        run=run,
+        band=band,
+        application_ids=ids,
+        z=z,
+        strata=np.array([m.stratum for m in kept], dtype=np.int64),
+        lottery=np.array([m.lottery_number for m in kept], dtype=np.int64),
+        objected=len(members) - len(kept),
+        promoted=np.fromiter((i in promoted_ids for i in ids.tolist()), dtype=bool, count=len(ids)),
+        completed=np.fromiter(
+            (i in completed_ids for i in ids.tolist()), dtype=bool, count=len(ids)
+        ),
+    )
+
+
+def answer_matrix(
+    kind: str, application_ids: Sequence[int], questions: Iterable[str] = OUTCOMES
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Answers to ``questions`` of the survey of ``kind``, one array per question aligned
+    with ``application_ids`` (NaN where missing), and who submitted it at all."""
+    position = {a: k for k, a in enumerate(application_ids)}
+    n = len(application_ids)
+    questions = list(questions)
+    out = {q: np.full(n, np.nan) for q in questions}
+    for app_id, question, value in surveys.answers(kind, questions):
+        k = position.get(app_id)
+        if k is not None:
+            out[question][k] = numeric(question, value)
+    submitted = np.zeros(n, dtype=bool)
+    for app_id in (
+        surveys.invitations(kind)
+        .filter(submitted_at__isnull=False)
+        .values_list("application_id", flat=True)
+        .iterator(chunk_size=5000)
+    ):
+        k = position.get(app_id)
+        if k is not None:
+            submitted[k] = True
+    return out, submitted
+
+
+def invited(kind: str, application_ids: Sequence[int]) -> np.ndarray:
+    """Who among ``application_ids`` was invited to the survey of ``kind``."""
+    position = {a: k for k, a in enumerate(application_ids)}
+    flags = np.zeros(len(application_ids), dtype=bool)
+    for app_id in (
+        surveys.invitations(kind).values_list("application_id", flat=True).iterator(chunk_size=5000)
+    ):
+        k = position.get(app_id)
+        if k is not None:
+            flags[k] = True
+    return flags
+
+
+def application_matrix(
+    application_ids: Sequence[int], closes_on: dt.date
+) -> dict[str, np.ndarray]:
+    """The application data compared between arms, as numbers aligned with the ids."""
+    position = {a: k for k, a in enumerate(application_ids)}
+    n = len(application_ids)
+    out = {name: np.full(n, np.nan) for name in APPLICATION_FIELDS}
+    rows = Application.objects.filter(pk__in=list(application_ids)).values_list(
+        "pk", "gender", "ubigeo", "birth_date", "digital_level", "woman_led", "segment"
+    )
+    for pk, gender, code, born, digital, woman_led, segment in rows.iterator(chunk_size=5000):
+        k = position[pk]
+        out["woman"][k] = 1.0 if gender == "female" else 0.0
+        out["outside_lima"][k] = (
+            1.0 if ubigeo.department_group(code or "") == ubigeo.REST_OF_PERU else 0.0
+        )
+        out["age"][k] = (
+            closes_on.year - born.year - ((closes_on.month, closes_on.day) < (born.month, born.day))
+        )
+        out["digital_level"][k] = np.nan if digital is None else float(digital)
+        out["woman_led"][k] = np.nan if woman_led is None else float(woman_led)
+        out["sme_owner"][k] = 1.0 if segment == "sme_owner" else 0.0
+    return out
+
+
+def band_members_for_invitation(run: SelectionRun) -> list[int]:
+    """Application ids of every member of a run's band (both arms), or [] without one."""
+    rb = run_band(run)
+    return rb.application_ids.tolist() if rb.ok else []
+
+
+def impact_report(run: SelectionRun, *, k: int | None = None) -> tuple[RunBand, Report | None]:
+    """The band of a run and its report (None when the run has no band)."""
+    rb = run_band(run)
+    if not rb.ok:
+        return rb, None
+    ids = rb.application_ids.tolist()
+    baseline, _submitted = answer_matrix(BASELINE, ids)
+    followups = {}
+    for kind in FOLLOWUPS:
+        answers, submitted = answer_matrix(kind, ids)
+        followups[kind] = (answers, submitted, invited(kind, ids))
+    report = build_report(
+        z=rb.z,
+        strata=rb.strata,
+        promoted=rb.promoted,
+        completed=rb.completed,
+        application=application_matrix(ids, timezone.localtime(run.call.closes_at).date()),
+        baseline=baseline,
+        followups=followups,
+        k=settings.YACHAY_SMALL_CELL_K if k is None else k,
+    )
+    return rb, report

@@ -331,6 +331,7 @@ YACHAY_RATELIMIT_FORM = env_rate("YACHAY_RATELIMIT_FORM", "20/60")  # form submi
 YACHAY_RATELIMIT_API = env_rate("YACHAY_RATELIMIT_API", "600/60")  # every API request
 YACHAY_RATELIMIT_STATUS = env_rate("YACHAY_RATELIMIT_STATUS", "10/60")  # status, sign-in links
 YACHAY_RATELIMIT_OFFER = env_rate("YACHAY_RATELIMIT_OFFER", "30/60")  # accept/decline, page + API
+YACHAY_RATELIMIT_SURVEY = env_rate("YACHAY_RATELIMIT_SURVEY", "60/60")  # survey pages saved
 YACHAY_RATELIMIT_CSP_REPORT = env_rate("YACHAY_RATELIMIT_CSP_REPORT", "20/60")  # /csp-report/
 YACHAY_RATELIMIT_VERIFY = env_rate("YACHAY_RATELIMIT_VERIFY", "30/60")  # /verificar/, per IP
 # Second-factor codes per address, on top of django-otp's growing delays per device.
@@ -539,6 +540,15 @@ YACHAY_EXTRA_NON_WORKING_DAYS = frozenset(
     date.fromisoformat(d) for d in env_list("YACHAY_EXTRA_NON_WORKING_DAYS", [])
 )
 YACHAY_RATELIMIT_ARCO = env_rate("YACHAY_RATELIMIT_ARCO", "10/60")  # ARCO request forms, per IP
+
+# Surveys as code (yachay.surveys; docs/survey-format.md): the folders `surveys_import` reads.
+YACHAY_SURVEYS_DIR = Path(
+    os.environ.get("YACHAY_SURVEYS_DIR", str(BASE_DIR / "content" / "surveys"))
+)
+# Off: the periodic job invites nobody (links already sent keep working).
+YACHAY_SURVEYS_ENABLED = env_bool("YACHAY_SURVEYS_ENABLED", True)
+# Applications received in the last this many days are invited to the baseline survey.
+YACHAY_SURVEYS_BASELINE_DAYS = env_int("YACHAY_SURVEYS_BASELINE_DAYS", 30, minimum=1)
 
 # Messages and nudges (yachay.engagement; docs/engagement.md, docs/operators.md).
 # The rules: one YAML file each, reviewed in git like the courses.

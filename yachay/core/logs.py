@@ -1,7 +1,8 @@
 """Logging filters, and the access log without secrets.
 
 Some addresses carry a secret: a learner's sign-in link (``/entrar/<uid>/<token>/``), an
-offer (``/ofertas/<token>/``, ``/api/v1/offers/<token>/accept``), a staff password reset
+offer (``/ofertas/<token>/``, ``/api/v1/offers/<token>/accept``), a survey's answer link
+(``/encuestas/<token>/``), a staff password reset
 (``/personal/contrasena/<uid>/<token>/``), a session's check-in code (``?c=123456``, also
 inside ``?next=``). Whoever reads a log line with one of those could sign in as the learner
 or answer their offer. :func:`scrub_secrets` replaces them with ``[scrubbed]`` in any text;
@@ -28,7 +29,8 @@ SCRUBBED = "[scrubbed]"
 # a path segment in a URL or in a log line.
 _SEGMENT = r"[^/?#&\s\"']+"
 _SECRET_PATH = re.compile(
-    rf"(?P<head>/entrar/{_SEGMENT}/|/personal/contrasena/{_SEGMENT}/|/ofertas/|/offers/)"
+    rf"(?P<head>/entrar/{_SEGMENT}/|/personal/contrasena/{_SEGMENT}/|/ofertas/|/offers/"
+    rf"|/encuestas/)"
     rf"(?!set-password/)(?P<secret>{_SEGMENT})",  # Django's stand-in once the token is spent
     re.IGNORECASE,
 )

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from yachay.engagement import templating
 from yachay.learning.course_format import CourseError, CourseErrors, sanitize_html
 from yachay.learning.course_format.folder import _Folder
 from yachay.learning.course_format.yaml_reader import _index, _key, _Reader
@@ -34,6 +35,7 @@ KINDS = ("baseline", "end_of_course", "followup_3m", "followup_6m", "other")
 QUESTION_TYPES = ("single", "multiple", "scale", "number", "text")
 LANGUAGES = ("es", "en")
 WORDINGS = ("learner", "applicant_followup")
+TEMPLATE_VALUES = ("first_name", "program", "link", "closes")
 MAX_TEXT = 500  # a short text answer, at most
 MAX_PROMPT = 400
 MAX_OPTIONS = 30
@@ -227,7 +229,7 @@ class _Loader:
                     "open_days",
                     "invitations",
                     "pages",
-                ),  # fmt: skip
+                ),
                 required=("slug", "kind", "title", "pages"),
             )
             if root is not None
@@ -292,9 +294,14 @@ class _Loader:
             subject = self.text(mm.get("subject"), _key(path, "subject"), limit=200)
             body = self.text(mm.get("body"), _key(path, "body"), limit=3000)
             sms = self.text(mm.get("sms"), _key(path, "sms"), limit=300)
-            for part, text in (("body", body), ("sms", sms)):
-                if text.es and "{link}" not in text.es:
-                    r.error(sub, f"{path}.{part}: must contain {{link}}, where the link goes")
+            for part, text in (("subject", subject), ("body", body), ("sms", sms)):
+                for language in LANGUAGES:
+                    value = getattr(text, language)
+                    where = mm.nodes[part]
+                    for problem in templating.check(value, allowed=TEMPLATE_VALUES):
+                        r.error(where, f"{path}.{part}.{language}: {problem.message}")
+                    if part != "subject" and value and "link" not in templating.variables(value):
+                        r.error(where, f"{path}.{part}.{language}: must contain {{{{ link }}}}")
             result[wording] = Message(subject, body, sms)
         return result
 
@@ -362,7 +369,7 @@ class _Loader:
                 "integer",
                 "max_length",
                 "show_if",
-            ),  # fmt: skip
+            ),
             required=("id", "type", "prompt"),
         )
         if m is None:

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yachay.surveys import views
 
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [
+    # The token is a secret: yachay.core.logs scrubs it from every log line.
+    path("encuestas/<str:token>/", views.answer, name="answer"),
+]

@@ -24,6 +24,7 @@ from yachay.core.logs import SCRUBBED, GunicornLogger, ScrubSecrets, scrub_secre
 LOGIN_TOKEN = "c5x2ab-3f9e0a1b2c3d4e5f6a7b8c9d"
 OFFER_TOKEN = "eyJvIjo0Mn0:1tZx9Q:Kq3vX0m7s1pLr8uT2yWn4bHc6dFg"
 RESET_TOKEN = "c5x2ac-0a1b2c3d4e5f60718293a4b5c6d7"
+SURVEY_TOKEN = "Qm9uZGlhLXN1cnZleS10b2tlbi0xMjM0"
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,7 @@ RESET_TOKEN = "c5x2ac-0a1b2c3d4e5f60718293a4b5c6d7"
         (f"POST /ofertas/{OFFER_TOKEN}/?respuesta=rechazar HTTP/1.1", OFFER_TOKEN),
         (f"POST /api/v1/offers/{OFFER_TOKEN}/accept HTTP/1.1", OFFER_TOKEN),
         (f"GET /personal/contrasena/MQ/{RESET_TOKEN}/ HTTP/1.1", RESET_TOKEN),
+        (f"POST /encuestas/{SURVEY_TOKEN}/?p=2 HTTP/1.1", SURVEY_TOKEN),
         (f"https://yachay.example.pe/ofertas/{OFFER_TOKEN}/", OFFER_TOKEN),  # a referrer
         ("Not Found: /OFERTAS/" + OFFER_TOKEN, OFFER_TOKEN),
         ("GET /asistencia/5/?c=123456 HTTP/1.1", "123456"),

@@ -11,6 +11,7 @@ from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
+from yachay.demo.impact import demo_impact_load
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -91,6 +92,9 @@ class Command(BaseCommand):
             if options["applicants"]
             else None
         )
+        # Survey answers for the history call: baseline, and both arms of its lottery band at
+        # 3 and 6 months (the impact report's demo, /informes/impacto/).
+        impact = demo_impact_load(call=history.call) if history is not None else None
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
@@ -124,6 +128,13 @@ class Command(BaseCommand):
                 f"{history.applications:,} applications, {history.admitted:,} admitted, "
                 f"{history.placed:,} placed in cohorts, {history.completed:,} completed "
                 "(the reports' demo, /informes/)."
+            )
+        if impact is not None and impact.band:
+            self.stdout.write(
+                f"Impact: {impact.baseline_answered:,} baseline answers; the lottery band of "
+                f"{impact.band:,} answered the follow-ups "
+                f"({impact.answered.get('followup_3m', 0):,} at 3 months, "
+                f"{impact.answered.get('followup_6m', 0):,} at 6 months; /informes/impacto/)."
             )
         self.stdout.write(
             f"Certificates: {len(certificates.certificates)} valid, "

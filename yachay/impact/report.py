@@ -60,6 +60,9 @@ class Followup:
     invited: Counts
     responded: Rate
     outcomes: list[OutcomeLine]
+    # Invited with the learners' text rather than the applicants' (the surveys' own job got
+    # to them first): the arms were not asked in the same words.
+    learner_wording: Counts = Counts(0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,13 @@ def build_report(
     completed: np.ndarray,
     application: Mapping[str, np.ndarray],
     baseline: Mapping[str, np.ndarray],
-    followups: Mapping[str, tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray]],
+    followups: Mapping[
+        str, tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]
+    ],
     k: int,
 ) -> Report:
-    """The report's numbers. ``followups``: kind -> (answers by question, submitted, invited)."""
+    """The report's numbers. ``followups``: kind -> (answers by question, submitted, invited,
+    invited with the learners' wording)."""
     z = np.asarray(z, dtype=float)
     n_t, n_c = int(z.sum()), int(len(z) - z.sum())
     everyone = np.ones(len(z), dtype=bool)
@@ -131,7 +137,7 @@ def build_report(
                 row = None
             balance.append(BalanceLine(key=key, row=row, source=source))
     lines: list[Followup] = []
-    for kind, (answers, submitted, was_invited) in followups.items():
+    for kind, (answers, submitted, was_invited, learner_worded) in followups.items():
         outcomes: list[OutcomeLine] = []
         for key, y in answers.items():
             y = np.where(submitted, y, np.nan)
@@ -173,6 +179,9 @@ def build_report(
                 ),
                 responded=_rate(submitted, was_invited, z, strata, k),
                 outcomes=outcomes,
+                learner_wording=_counts(
+                    int(learner_worded[z == 1].sum()), int(learner_worded[z == 0].sum()), k
+                ),
             )
         )
     promoted_c = int(promoted[z == 0].sum())

@@ -29,6 +29,7 @@ from yachay.intake.models import Application
 from yachay.impact.report import Report, build_report
 from yachay.selection.models import Offer, SelectionRun
 from yachay.surveys import selectors as surveys
+from yachay.surveys.models import Invitation
 
 #: The follow-up surveys of the study (contract with surveys): kind -> slug.
 FOLLOWUPS: dict[str, str] = {"followup_3m": "seguimiento-3m", "followup_6m": "seguimiento-6m"}
@@ -202,17 +203,20 @@ def answer_matrix(
     return out, submitted
 
 
-def invited(kind: str, application_ids: Sequence[int]) -> np.ndarray:
-    """Who among ``application_ids`` was invited to the survey of ``kind``."""
+def invited(kind: str, application_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Who among ``application_ids`` was invited to the survey of ``kind``, and who of them
+    with the learners' wording instead of the applicants' (a difference between the arms in
+    the invitation itself, which the report points out)."""
     position = {a: k for k, a in enumerate(application_ids)}
     flags = np.zeros(len(application_ids), dtype=bool)
-    for app_id in (
-        surveys.invitations(kind).values_list("application_id", flat=True).iterator(chunk_size=5000)
-    ):
+    learner = np.zeros(len(application_ids), dtype=bool)
+    rows = surveys.invitations(kind).values_list("application_id", "wording")
+    for app_id, wording in rows.iterator(chunk_size=5000):
         k = position.get(app_id)
         if k is not None:
             flags[k] = True
-    return flags
+            learner[k] = wording == Invitation.Wording.LEARNER
+    return flags, learner
 
 
 def application_matrix(
@@ -256,7 +260,7 @@ def impact_report(run: SelectionRun, *, k: int | None = None) -> tuple[RunBand, 
     followups = {}
     for kind in FOLLOWUPS:
         answers, submitted = answer_matrix(kind, ids)
-        followups[kind] = (answers, submitted, invited(kind, ids))
+        followups[kind] = (answers, submitted, *invited(kind, ids))
     report = build_report(
         z=rb.z,
         strata=rb.strata,

@@ -95,7 +95,7 @@ def _export_rows(run: SelectionRun) -> tuple[list[str], Iterator[list[Any]]]:
     app = selectors.application_matrix(ids, timezone.localtime(run.call.closes_at).date())
     baseline, base_sub = selectors.answer_matrix(selectors.BASELINE, ids)
     follow = {
-        kind: (*selectors.answer_matrix(kind, ids), selectors.invited(kind, ids))
+        kind: (*selectors.answer_matrix(kind, ids), selectors.invited(kind, ids)[0])
         for kind in selectors.FOLLOWUPS
     }
     strata = rb.band.strata

@@ -75,6 +75,7 @@ class Report:
     balance: list[BalanceLine]
     followups: list[Followup] = field(default_factory=list)
     iv_applies: bool = False
+    nobody_completed: bool = False
 
 
 def _counts(t: int, c: int, k: int) -> Counts:
@@ -195,4 +196,5 @@ def build_report(
         balance=balance,
         followups=lines,
         iv_applies=iv_applies,
+        nobody_completed=not bool(done.any()),
     )

@@ -92,7 +92,9 @@ def _export_rows(run: SelectionRun) -> tuple[list[str], Iterator[list[Any]]]:
     if not rb.ok or rb.band is None:
         raise Http404
     ids = rb.application_ids.tolist()
-    app = selectors.application_matrix(ids, timezone.localtime(run.call.closes_at).date())
+    app = selectors.application_matrix(
+        run.call_id, ids, timezone.localtime(run.call.closes_at).date()
+    )
     baseline, base_sub = selectors.answer_matrix(selectors.BASELINE, ids)
     follow = {
         kind: (*selectors.answer_matrix(kind, ids), selectors.invited(kind, ids)[0])

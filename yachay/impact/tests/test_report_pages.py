@@ -20,6 +20,7 @@ from yachay.intake.models import Application
 from yachay.programs.models import Call
 from yachay.selection import allocation
 from yachay.selection.models import SelectionRun
+from yachay.surveys.models import Invitation
 
 
 def _fill_answers(run: SelectionRun, *, effect: float = 300.0) -> None:
@@ -186,3 +187,30 @@ def test_the_evaluator_export_has_every_member_pseudonymised_and_is_audited(
     assert sales.itt is not None
     assert estimate.itt(y, z, s).effect == pytest.approx(sales.itt.effect, rel=1e-9)
     assert AuditEvent.objects.filter(action="export.csv").exists()
+
+
+def test_the_page_is_in_spanish_and_warns_when_the_arms_got_different_words(
+    client: Client, users: dict[str, User], lottery_run: SelectionRun, settings: Any
+) -> None:
+    settings.YACHAY_SMALL_CELL_K = 1
+    _fill_answers(lottery_run)
+    rb = selectors.run_band(lottery_run)
+    treated = rb.application_ids[rb.z == 1][:3].tolist()
+    Invitation.objects.filter(application_id__in=treated, survey__slug="seguimiento-3m").update(
+        wording=Invitation.Wording.LEARNER
+    )
+    _rb, report = selectors.impact_report(lottery_run, k=1)
+    assert report is not None
+    assert report.followups[0].learner_wording.treatment == 3
+    client.force_login(users["admin"])
+    text = client.get(reverse("impact:report", args=[lottery_run.pk])).content.decode()
+    for words in (
+        "Impacto del sorteo",
+        "Qué pueden decir estas cifras y qué no",
+        "Efecto de ser admitido",
+        "no se les preguntó con las mismas palabras",
+        "Ventas en un mes normal (soles)",
+    ):
+        assert words in text, words
+    for english in ("Effect of being admitted", "Who answered", "The band"):
+        assert english not in text, english

@@ -120,7 +120,7 @@ def synthetic(n_band: int, respondents: int, seed: int = 7) -> dict[str, Any]:
     z = np.zeros(n_band)
     for s, share in enumerate(shares):
         members = np.flatnonzero(strata == s)
-        z[rng.choice(members, int(round(share * len(members))), replace=False)] = 1
+        z[rng.choice(members, round(share * len(members)), replace=False)] = 1
     completed = np.where(z == 1, rng.random(n_band) < 0.7, rng.random(n_band) < 0.05)
     promoted = (z == 0) & (rng.random(n_band) < 0.05)
     app = {k: rng.normal(0.5, 0.3, n_band) for k in APPLICATION_FIELDS}
@@ -268,7 +268,7 @@ def bench_report_db(
         Answer.objects.bulk_create(answers, batch_size=5000)
         answered_total = len(inv)
     setup = time.perf_counter() - started
-    (rb2, report), times = timed(lambda: selectors.impact_report(run), rounds)
+    (_rb, report), times = timed(lambda: selectors.impact_report(run), rounds)
     assert report is not None
 
     # Baseline: the naive read, one query per band member and survey for their answers

@@ -103,9 +103,7 @@ def business_of(app: Application, seed: int = SEED) -> Business:
     uses_ai = r.random() < 0.08 + 0.06 * digital
     confidence = max(1, min(5, round(r.gauss(1.2 + 0.5 * digital, 0.8))))
     antiguedad = r.choices(["menos-1", "1-3", "3-10", "mas-10"], [20, 35, 30, 15])[0]
-    return Business(
-        situacion, employees, sales, customers, tools, uses_ai, confidence, antiguedad
-    )
+    return Business(situacion, employees, sales, customers, tools, uses_ai, confidence, antiguedad)
 
 
 def baseline_answers(b: Business, r: Random) -> dict[str, Any]:
@@ -204,7 +202,7 @@ def demo_impact_load(
     """Baseline and follow-up answers for ``call`` (the history; see the module)."""
     now = now or timezone.now()
     result = ImpactDemo()
-    if not Survey.objects.filter(slug__in=SLUGS.values()).count() == len(SLUGS):
+    if Survey.objects.filter(slug__in=SLUGS.values()).count() != len(SLUGS):
         surveys.surveys_import_all(actor=actor)
     apps = list(Application.objects.filter(call=call).order_by("reference"))
     businesses = {a.pk: business_of(a, seed) for a in apps}

@@ -150,10 +150,7 @@ def compute_band(
     ``problem`` is the :class:`SelectionProblem` or its ``to_dict()`` form (the JSON a run
     stores, already parsed: reading it as rows is much faster than building candidates).
     """
-    if isinstance(problem, SelectionProblem):
-        data = problem.to_dict()
-    else:
-        data = dict(problem)
+    data = problem.to_dict() if isinstance(problem, SelectionProblem) else dict(problem)
     names = list(data["attributes"])
     rows = data["candidates"]
     ids = [r[0] for r in rows]
@@ -221,11 +218,11 @@ def compute_band(
     members: list[Member] = []
     for s, b in enumerate(crossed):
         lo, hi = int(starts[b]), int(ends[b])
-        key = keys[int(g[lo])]
+        values = keys[int(g[lo])]
         strata.append(
             Stratum(
                 index=s,
-                attributes=tuple(zip(dims, key, strict=True)),
+                attributes=tuple(zip(dims, values, strict=True)),
                 priority=float(Decimal(int(p[lo])).scaleb(-PRIORITY_DECIMALS)),
                 size=hi - lo,
                 admitted=int(admitted_per_block[b]),

@@ -286,9 +286,13 @@ def balance(
     xt, xc = x_a[ok & (z_a == 1)], x_a[ok & (z_a == 0)]
     if not len(xt) or not len(xc):
         return None
-    pooled = math.sqrt((float(xt.var(ddof=1) if len(xt) > 1 else 0.0) + float(
-        xc.var(ddof=1) if len(xc) > 1 else 0.0
-    )) / 2)
+    pooled = math.sqrt(
+        (
+            float(xt.var(ddof=1) if len(xt) > 1 else 0.0)
+            + float(xc.var(ddof=1) if len(xc) > 1 else 0.0)
+        )
+        / 2
+    )
     std_diff: float | None = None
     if pooled > 0:
         try:

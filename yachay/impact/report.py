@@ -115,9 +115,7 @@ def build_report(
     completed: np.ndarray,
     application: Mapping[str, np.ndarray],
     baseline: Mapping[str, np.ndarray],
-    followups: Mapping[
-        str, tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]
-    ],
+    followups: Mapping[str, tuple[Mapping[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]],
     k: int,
 ) -> Report:
     """The report's numbers. ``followups``: kind -> (answers by question, submitted, invited,
@@ -175,9 +173,7 @@ def build_report(
         lines.append(
             Followup(
                 kind=kind,
-                invited=_counts(
-                    int(was_invited[z == 1].sum()), int(was_invited[z == 0].sum()), k
-                ),
+                invited=_counts(int(was_invited[z == 1].sum()), int(was_invited[z == 0].sum()), k),
                 responded=_rate(submitted, was_invited, z, strata, k),
                 outcomes=outcomes,
                 learner_wording=_counts(

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -28,11 +28,14 @@ from yachay.core import ubigeo
 from yachay.core.models import Objection
 from yachay.core.objections import Purpose, normalise_email, objecting
 from yachay.impact.band import TREATMENT, Band, BandMismatch, compute_band
-from yachay.intake.models import Application
 from yachay.impact.report import Report, build_report
+from yachay.intake.models import Application
 from yachay.selection.models import Offer, SelectionRun
 from yachay.surveys import selectors as surveys
 from yachay.surveys.models import Answer, Invitation
+
+if TYPE_CHECKING:  # the stubs' name for a str or a lazy translation
+    from django_stubs_ext import StrOrPromise
 
 #: The follow-up surveys of the study (contract with surveys): kind -> slug.
 FOLLOWUPS: dict[str, str] = {"followup_3m": "seguimiento-3m", "followup_6m": "seguimiento-6m"}
@@ -40,7 +43,7 @@ FOLLOWUP_MONTHS: dict[str, int] = {"followup_3m": 3, "followup_6m": 6}
 BASELINE = "baseline"
 
 #: The outcomes, asked the same way at baseline and in both follow-ups.
-OUTCOMES: dict[str, str] = {
+OUTCOMES: dict[str, StrOrPromise] = {
     "uses_ai": gettext_lazy("Uses AI in the business or work (share)"),
     "monthly_sales_pen": gettext_lazy("Sales in a typical month (soles)"),
     "customers_month": gettext_lazy("Customers in a typical month"),
@@ -50,7 +53,7 @@ OUTCOMES: dict[str, str] = {
 }
 
 #: Application data compared between the arms (balance), as numbers.
-APPLICATION_FIELDS: dict[str, str] = {
+APPLICATION_FIELDS: dict[str, StrOrPromise] = {
     "woman": gettext_lazy("Woman (share)"),
     "outside_lima": gettext_lazy("Lives outside Lima and Callao (share)"),
     "age": gettext_lazy("Age when the call closed (years)"),

@@ -46,7 +46,7 @@ def simulate_program(
     z = np.zeros(n)
     for s, share in enumerate(shares):
         members = np.flatnonzero(strata == s)
-        admitted = int(round(share * len(members)))
+        admitted = round(share * len(members))
         z[rng.choice(members, admitted, replace=False)] = 1
     baseline = rng.normal(10, 3, n)
     d = np.where(z == 1, rng.random(n) < TAKE_UP_TREATED, rng.random(n) < TAKE_UP_CONTROL)

@@ -21,8 +21,9 @@ SHARES = frozenset({"uses_ai", "woman", "outside_lima", "woman_led", "sme_owner"
 def _plain(value: float) -> str:
     size = abs(value)
     places = 0 if size >= 100 else 1 if size >= 10 else 2
-    return formats.number_format(round(value, places), decimal_pos=places, use_l10n=True,
-                                 force_grouping=size >= 1000)
+    return formats.number_format(
+        round(value, places), decimal_pos=places, use_l10n=True, force_grouping=size >= 1000
+    )
 
 
 @register.filter("level")

@@ -28,7 +28,11 @@ def problem(n: int, seats: int, *, policy: str = "score", seed: str = "s") -> A.
         A.Target("r", "min", "share", "department_group", "rest", 60),
     ]
     return A.SelectionProblem(
-        candidates=cands, seats=seats, targets=targets, seed=seed, policy=policy  # type: ignore[arg-type]
+        candidates=tuple(cands),
+        seats=seats,
+        targets=tuple(targets),
+        seed=seed,
+        policy=policy,  # type: ignore[arg-type]
     )
 
 
@@ -57,7 +61,7 @@ def test_within_every_stratum_the_lottery_alone_splits_admitted_from_waitlisted(
 
 def test_a_pure_lottery_without_targets_puts_everyone_in_one_stratum() -> None:
     p = A.SelectionProblem(
-        candidates=[A.Candidate(i, 0.0, {}) for i in range(50)], seats=20, seed="x",
+        candidates=tuple(A.Candidate(i, 0.0, {}) for i in range(50)), seats=20, seed="x",
         policy="lottery",
     )  # fmt: skip
     result = A.allocate(p)
@@ -67,12 +71,12 @@ def test_a_pure_lottery_without_targets_puts_everyone_in_one_stratum() -> None:
 
 def test_distinct_priorities_or_enough_seats_leave_no_band() -> None:
     distinct = A.SelectionProblem(
-        candidates=[A.Candidate(i, float(i), {}) for i in range(30)], seats=10, seed="x"
+        candidates=tuple(A.Candidate(i, float(i), {}) for i in range(30)), seats=10, seed="x"
     )
     r = A.allocate(distinct)
     assert compute_band(distinct, r.admitted, r.waitlist).empty
     everyone = A.SelectionProblem(
-        candidates=[A.Candidate(i, 0.0, {}) for i in range(30)], seats=40, seed="x",
+        candidates=tuple(A.Candidate(i, 0.0, {}) for i in range(30)), seats=40, seed="x",
         policy="lottery",
     )  # fmt: skip
     r = A.allocate(everyone)

@@ -28,4 +28,3 @@ def test_the_intervals_cover_a_known_effect_about_95_percent_of_the_time(effect:
     _check(itt)
     _check(iv)
     assert iv.truth == effect
-

@@ -47,14 +47,18 @@ def test_the_band_recomputed_from_the_run_matches_its_stored_decisions(
     assert rb.ok and rb.band is not None
     # Two strata (women, men), both split by the lottery; 30 admitted in all.
     assert len(rb.band.strata) == 2
-    assert rb.band.treatment + sum(
-        1 for i in lottery_run.admitted_ids if i not in set(rb.application_ids.tolist())
-    ) == 30
+    assert (
+        rb.band.treatment
+        + sum(1 for i in lottery_run.admitted_ids if i not in set(rb.application_ids.tolist()))
+        == 30
+    )
     # A full re-solve from the stored inputs gives the same decisions.
     problem = allocation.SelectionProblem.from_json(lottery_run.problem)
     assert allocation.allocate(problem).decisions_hash == lottery_run.decisions_hash
     admitted = set(lottery_run.admitted_ids)
-    assert all((int(i) in admitted) == bool(z) for i, z in zip(rb.application_ids, rb.z))
+    assert all(
+        (int(i) in admitted) == bool(z) for i, z in zip(rb.application_ids, rb.z, strict=True)
+    )
 
 
 def test_program_admin_reads_the_report_with_estimates(

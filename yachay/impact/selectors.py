@@ -207,21 +207,47 @@ def _rows(queryset: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def answer_matrix(
-    kind: str, application_ids: Sequence[int], questions: Iterable[str] = OUTCOMES
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Answers to ``questions`` of the survey of ``kind``, one array per question aligned
-    with ``application_ids`` (NaN where missing), and who submitted it at all.
+@dataclass
+class SurveyData:
+    """One survey's data for the band, aligned with its application ids."""
 
-    The same rows as ``surveys.selectors.answers`` (submitted invitations only), read lean:
-    the outcomes are numbers or a single choice, so the JSON column of multiple choices is
-    not read; no list of ids is sent to the database (the survey kind selects, the ids are
-    matched here, vectorised); and the rows come through one cursor: 360,000 answers in
-    well under a second.
+    answers: dict[str, np.ndarray]  # per question, NaN where missing
+    submitted: np.ndarray
+    invited: np.ndarray
+    learner_wording: np.ndarray  # invited with the learners' text, not the applicants'
+
+
+def survey_data(
+    kind: str, application_ids: Sequence[int], questions: Iterable[str] = OUTCOMES
+) -> SurveyData:
+    """Invitations and answers of the survey of ``kind`` for ``application_ids``: two reads.
+
+    The same rows as ``surveys.selectors.answers`` (submitted invitations only) and
+    ``invitations``, read lean: the outcomes are numbers or a single choice, so the JSON
+    column of multiple choices is not read; no list of ids is sent to the database (the
+    survey kind selects, the ids are matched here, vectorised); and the rows come through
+    one cursor each.
     """
     n = len(application_ids)
     questions = list(questions)
-    out = {q: np.full(n, np.nan) for q in questions}
+    data = SurveyData(
+        answers={q: np.full(n, np.nan) for q in questions},
+        submitted=np.zeros(n, dtype=bool),
+        invited=np.zeros(n, dtype=bool),
+        learner_wording=np.zeros(n, dtype=bool),
+    )
+    invitations = _rows(
+        surveys.invitations(kind).values_list("application_id", "wording", "submitted_at")
+    )
+    if invitations:
+        app_ids, wordings, submitted_at = zip(*invitations, strict=True)
+        at = _positions(application_ids, np.fromiter(app_ids, dtype=np.int64, count=len(app_ids)))
+        ok = at >= 0
+        data.invited[at[ok]] = True
+        learner = np.array([w == Invitation.Wording.LEARNER for w in wordings], dtype=bool)
+        data.learner_wording[at[ok & learner]] = True
+        done = np.array([t is not None for t in submitted_at], dtype=bool)
+        data.submitted[at[ok & done]] = True
     rows = _rows(
         Answer.objects.filter(
             invitation__survey__kind=kind,
@@ -241,30 +267,8 @@ def answer_matrix(
                 values = np.where(text_arr == "si", 1.0, np.where(text_arr == "no", 0.0, np.nan))
             else:
                 values = number_arr[pick]
-            out[q][at[pick]] = values
-    submitted = np.zeros(n, dtype=bool)
-    done = _rows(
-        surveys.invitations(kind).filter(submitted_at__isnull=False).values_list("application_id")
-    )
-    if done:
-        at = _positions(application_ids, np.array([r[0] for r in done], dtype=np.int64))
-        submitted[at[at >= 0]] = True
-    return out, submitted
-
-
-def invited(kind: str, application_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Who among ``application_ids`` was invited to the survey of ``kind``, and who of them
-    with the learners' wording instead of the applicants' (a difference between the arms in
-    the invitation itself, which the report points out)."""
-    flags = np.zeros(len(application_ids), dtype=bool)
-    learner = np.zeros(len(application_ids), dtype=bool)
-    rows = _rows(surveys.invitations(kind).values_list("application_id", "wording"))
-    if rows:
-        at = _positions(application_ids, np.array([r[0] for r in rows], dtype=np.int64))
-        worded = np.array([r[1] == Invitation.Wording.LEARNER for r in rows], dtype=bool)
-        flags[at[at >= 0]] = True
-        learner[at[(at >= 0) & worded]] = True
-    return flags, learner
+            data.answers[q][at[pick]] = values
+    return data
 
 
 def application_matrix(
@@ -307,11 +311,11 @@ def impact_report(run: SelectionRun, *, k: int | None = None) -> tuple[RunBand, 
     if not rb.ok:
         return rb, None
     ids = rb.application_ids.tolist()
-    baseline, _submitted = answer_matrix(BASELINE, ids)
+    baseline = survey_data(BASELINE, ids).answers
     followups = {}
     for kind in FOLLOWUPS:
-        answers, submitted = answer_matrix(kind, ids)
-        followups[kind] = (answers, submitted, *invited(kind, ids))
+        d = survey_data(kind, ids)
+        followups[kind] = (d.answers, d.submitted, d.invited, d.learner_wording)
     report = build_report(
         z=rb.z,
         strata=rb.strata,

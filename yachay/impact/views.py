@@ -95,11 +95,9 @@ def _export_rows(run: SelectionRun) -> tuple[list[str], Iterator[list[Any]]]:
     app = selectors.application_matrix(
         run.call_id, ids, timezone.localtime(run.call.closes_at).date()
     )
-    baseline, base_sub = selectors.answer_matrix(selectors.BASELINE, ids)
-    follow = {
-        kind: (*selectors.answer_matrix(kind, ids), selectors.invited(kind, ids)[0])
-        for kind in selectors.FOLLOWUPS
-    }
+    base = selectors.survey_data(selectors.BASELINE, ids)
+    baseline, base_sub = base.answers, base.submitted
+    follow = {kind: selectors.survey_data(kind, ids) for kind in selectors.FOLLOWUPS}
     strata = rb.band.strata
     header = [
         "run", "seed", "inputs_hash", "decisions_hash", "person", "stratum", "stratum_groups",
@@ -127,9 +125,9 @@ def _export_rows(run: SelectionRun) -> tuple[list[str], Iterator[list[Any]]]:
                 *(number(baseline[q][k]) for q in selectors.OUTCOMES),
             ]  # fmt: skip
             for kind in selectors.FOLLOWUPS:
-                answers, submitted, was_invited = follow[kind]
-                row += [int(was_invited[k]), int(submitted[k])]
-                row += [number(answers[q][k]) for q in selectors.OUTCOMES]
+                d = follow[kind]
+                row += [int(d.invited[k]), int(d.submitted[k])]
+                row += [number(d.answers[q][k]) for q in selectors.OUTCOMES]
             yield row
 
     return header, rows()

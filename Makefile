@@ -36,6 +36,7 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py signing_key_create --if-missing
 	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py surveys_import
 	$(BIN)/python manage.py demo_credentials
 	# The task worker (promotions, emails, offer expiry) runs beside the web server and stops with
 	# it; it rides out a database restart, and if it dies anyway it is started again in 2 s.

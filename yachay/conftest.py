@@ -30,6 +30,7 @@ def _isolated(settings: Any) -> None:
     settings.YACHAY_RATELIMIT_API = "0"
     settings.YACHAY_RATELIMIT_STATUS = "0"
     settings.YACHAY_RATELIMIT_OFFER = "0"
+    settings.YACHAY_RATELIMIT_SURVEY = "0"
     settings.YACHAY_RATELIMIT_CSP_REPORT = "0"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "es"

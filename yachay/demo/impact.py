@@ -3,10 +3,13 @@
 "Convocatoria 2026-II" (``demo.history``) was selected by a seeded lottery; its band is
 recomputed from the published run (``impact.selectors.run_band``). This step gives:
 
-1. **baseline** (``linea-base``): every applicant of the call is invited, as at application;
-   85 % answer. Each person's business is drawn from a generator seeded by their
-   application's reference (not by their place in a list), so adding applicants to the
-   history changes nobody else's answers;
+1. **baseline** (``linea-base``): the surveys' demo (``demo.surveys``, the step before)
+   invites every applicant and records the answers of about 65 %. This step reads them:
+   a person's business at application is what they answered; what they did not say (no
+   baseline, or an optional question left blank) is drawn from a generator seeded by
+   their application's reference (not by their place in a list, so adding applicants to
+   the history changes nobody else's). Applicants with no baseline invitation at all
+   (the surveys' step not run) are invited here and 85 % answer from that generator;
 2. **follow-ups** (``seguimiento-3m``, ``seguimiento-6m``): every member of the band, both
    arms, is invited with the applicants' wording, as ``impact.services.followups_invite``
    does when they fall due; the demo answers them ahead of time (the call's course has just
@@ -41,7 +44,7 @@ from yachay.intake.models import Application
 from yachay.programs.models import Call
 from yachay.selection.models import SelectionRun
 from yachay.surveys import services as surveys
-from yachay.surveys.models import Invitation, Survey
+from yachay.surveys.models import Answer, Invitation, Survey
 
 SEED = 16
 BASELINE_RESPONSE = 0.85
@@ -104,6 +107,25 @@ def business_of(app: Application, seed: int = SEED) -> Business:
     confidence = max(1, min(5, round(r.gauss(1.2 + 0.5 * digital, 0.8))))
     antiguedad = r.choices(["menos-1", "1-3", "3-10", "mas-10"], [20, 35, 30, 15])[0]
     return Business(situacion, employees, sales, customers, tools, uses_ai, confidence, antiguedad)
+
+
+def business_from_answers(given: dict[str, Any], drawn: Business) -> Business:
+    """The business as the person described it at baseline; what they left out, drawn."""
+
+    def number(key: str, default: float) -> float:
+        value = given.get(key)
+        return float(value) if isinstance(value, int | float) else default
+
+    return Business(
+        situacion=str(given.get("situacion", drawn.situacion)),
+        employees=int(number("employees", drawn.employees)),
+        sales=number("monthly_sales_pen", drawn.sales),
+        customers=int(number("customers_month", drawn.customers)),
+        digital_tools=int(number("digital_tools", drawn.digital_tools)),
+        uses_ai=given["uses_ai"] == "si" if "uses_ai" in given else drawn.uses_ai,
+        confidence=int(number("confidence_ai", drawn.confidence)),
+        antiguedad=str(given.get("antiguedad", drawn.antiguedad)),
+    )
 
 
 def baseline_answers(b: Business, r: Random) -> dict[str, Any]:
@@ -205,15 +227,30 @@ def demo_impact_load(
     if Survey.objects.filter(slug__in=SLUGS.values()).count() != len(SLUGS):
         surveys.surveys_import_all(actor=actor)
     apps = list(Application.objects.filter(call=call).order_by("reference"))
-    businesses = {a.pk: business_of(a, seed) for a in apps}
+    drawn = {a.pk: business_of(a, seed) for a in apps}
+    invited_before = set(
+        Invitation.objects.filter(
+            survey__slug=SLUGS["baseline"], application__call=call
+        ).values_list("application_id", flat=True)
+    )
     for app in apps:
+        if app.pk in invited_before:
+            continue  # the surveys' demo invited them: their answer (or silence) stands
         r = _rng(seed, app.reference, "baseline")
         when = app.created_at + dt.timedelta(minutes=5)
         inv = surveys.invite(app, SLUGS["baseline"], send=False, now=when, actor=actor)
         if r.random() < BASELINE_RESPONSE:
             result.baseline_answered += _answer(
-                inv, baseline_answers(businesses[app.pk], r), when + dt.timedelta(minutes=3)
+                inv, baseline_answers(drawn[app.pk], r), when + dt.timedelta(minutes=3)
             )
+    given: dict[int, dict[str, Any]] = {}
+    for app_id, question, number, text in Answer.objects.filter(
+        invitation__survey__slug=SLUGS["baseline"],
+        invitation__submitted_at__isnull=False,
+        invitation__application__call=call,
+    ).values_list("invitation__application_id", "question", "number", "text"):
+        given.setdefault(app_id, {})[question] = number if number is not None else text
+    businesses = {pk: business_from_answers(given.get(pk, {}), b) for pk, b in drawn.items()}
     run = SelectionRun.objects.filter(call=call, state=SelectionRun.State.PUBLISHED).first()
     if run is None:
         return result

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -149,7 +150,9 @@ def person(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         {
             "person": found,
             "messages_made": [
-                (m, titles.get(m.rule, m.rule)) for m in selectors.messages_of(found)
+                # A message that is not a rule's (a survey's invitation) says its kind.
+                (m, titles.get(m.rule) or capfirst(m.get_kind_display()))
+                for m in selectors.messages_of(found)
             ],
         },
     )

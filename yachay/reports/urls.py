@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yachay.reports import views
+from yachay.reports import survey_pages, views
 
 app_name = "reports"
 
@@ -9,4 +9,10 @@ urlpatterns = [
     path("informes/cohortes/", views.cohorts, name="cohorts"),
     path("informes/calidad/", views.quality, name="quality"),
     path("informes/descargar/<slug:table>.<slug:fmt>", views.download, name="download"),
+    path("informes/encuestas/", survey_pages.surveys, name="surveys"),
+    path(
+        "informes/encuestas/descargar/<slug:table>.<slug:fmt>",
+        survey_pages.download,
+        name="survey_download",
+    ),
 ]

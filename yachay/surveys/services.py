@@ -14,17 +14,19 @@ submitted and writes nothing.
 from __future__ import annotations
 
 import base64
+import calendar
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -39,7 +41,7 @@ from yachay.engagement.models import Kind, Message
 from yachay.engagement.rules import QUIET_FROM, QUIET_TO
 from yachay.engagement.services import LINK_PLACEHOLDER, message_make
 from yachay.intake.models import Application
-from yachay.learning.course_format import CourseErrors
+from yachay.learning.course_format import CourseError, CourseErrors
 from yachay.surveys import answers as checks
 from yachay.surveys import survey_format as sf
 from yachay.surveys.models import Answer, Invitation, Survey, SurveyVersion
@@ -47,7 +49,7 @@ from yachay.surveys.selectors import token_hash
 
 logger = logging.getLogger("yachay.surveys")
 LIMA = ZoneInfo("America/Lima")
-TOKEN_SALT = "yachay.surveys.invitation"
+TOKEN_SALT = "yachay.surveys.invitation"  # noqa: S105 - a salt, not a secret
 RULE_PREFIX = "survey:"
 
 
@@ -123,7 +125,7 @@ def surveys_import_all(
     then imports none of them."""
     folder = Path(folder or settings.YACHAY_SURVEYS_DIR)
     paths = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    errors = []
+    errors: list[CourseError] = []
     for path in paths:
         try:
             sf.load_survey(path)
@@ -135,11 +137,24 @@ def surveys_import_all(
         return [survey_import(path=p, actor=actor, check=check) for p in paths]
 
 
+@lru_cache(maxsize=64)
+def _spec(content_hash: str) -> sf.SurveySpec:
+    from yachay.surveys.models import SurveyVersion
+
+    version = SurveyVersion.objects.filter(content_hash=content_hash).first()
+    if version is None:
+        survey = Survey.objects.get(content_hash=content_hash)
+        return sf.spec_from_json(survey.content)
+    return sf.spec_from_json(version.content)
+
+
 def spec_of(invitation: Invitation) -> sf.SurveySpec:
-    """The version an invitation is answered on: the one it began on, else the current."""
+    """The version an invitation is answered on: the one it began on, else the current.
+    A version's text never changes (it is its content hash), so it is parsed once."""
     version = invitation.version
-    content = version.content if version is not None else invitation.survey.content
-    return sf.spec_from_json(content)
+    if version is not None:
+        return _spec(version.content_hash)
+    return sf.spec_from_json(invitation.survey.content)
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,35 +202,10 @@ def invite(
     returns the first invitation unchanged. It closes at ``closes_at``, else after the
     survey's ``open_days``. With ``send``, its message is made now through engagement
     (``invitation_send``) when outside quiet hours, else by the next periodic run."""
-    now = now or timezone.now()
-    if wording not in Invitation.Wording.values:
-        raise ValueError(f"unknown wording {wording!r}")
-    survey = Survey.objects.get(slug=slug)
-    existing = Invitation.objects.filter(survey=survey, application=application).first()
-    if existing is None:
-        if closes_at is None and survey.open_days:
-            closes_at = now + dt.timedelta(days=survey.open_days)
-        try:
-            with transaction.atomic():
-                existing = Invitation.objects.create(
-                    survey=survey,
-                    application=application,
-                    token_hash=token_hash(token_for(survey.pk, application.pk)),
-                    wording=wording,
-                    created_at=now,
-                    closes_at=closes_at,
-                )
-                audit_record(
-                    actor=actor,
-                    action="survey.invite",
-                    obj=existing,
-                    changes={"survey": slug, "wording": wording},
-                )
-        except IntegrityError:  # another worker made it a moment ago
-            existing = Invitation.objects.get(survey=survey, application=application)
-    if send and existing.sent_at is None and in_sending_hours(now):
-        invitation_send(existing, now=now, actor=actor)
-    return existing
+    (invitation,) = invite_many(
+        [application], slug, wording=wording, closes_at=closes_at, send=send, now=now, actor=actor
+    )
+    return invitation
 
 
 def invite_many(
@@ -226,13 +216,61 @@ def invite_many(
     closes_at: dt.datetime | None = None,
     send: bool = True,
     now: dt.datetime | None = None,
+    invited_at: Callable[[Application], dt.datetime] | None = None,
     actor: Actor = SYSTEM,
 ) -> list[Invitation]:
-    """:func:`invite` for each application (idempotent the same way)."""
-    return [
-        invite(a, slug, wording=wording, closes_at=closes_at, send=send, now=now, actor=actor)
-        for a in applications
-    ]
+    """:func:`invite` for many applications at once (idempotent the same way: existing
+    invitations are returned unchanged), in a few statements per thousand people and one
+    audit row. ``invited_at`` gives each person's moment of invitation (the demo backdates
+    them); it is ``now`` otherwise."""
+    now = now or timezone.now()
+    if wording not in Invitation.Wording.values:
+        raise ValueError(f"unknown wording {wording!r}")
+    survey = Survey.objects.get(slug=slug)
+    people = list(applications)
+    ids = [a.pk for a in people]
+    with transaction.atomic():
+        existing = set(
+            Invitation.objects.filter(survey=survey, application_id__in=ids).values_list(
+                "application_id", flat=True
+            )
+        )
+        fresh = []
+        for application in people:
+            if application.pk in existing:
+                continue
+            at = invited_at(application) if invited_at else now
+            closes = closes_at or (
+                at + dt.timedelta(days=survey.open_days) if survey.open_days else None
+            )
+            fresh.append(
+                Invitation(
+                    survey=survey,
+                    application=application,
+                    token_hash=token_hash(token_for(survey.pk, application.pk)),
+                    wording=wording,
+                    created_at=at,
+                    closes_at=closes,
+                )
+            )
+            existing.add(application.pk)
+        Invitation.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+        if fresh:
+            _audit_batch(actor, "survey.invite", survey, {"wording": wording, "made": len(fresh)})
+    invitations = list(
+        Invitation.objects.filter(survey=survey, application_id__in=ids).select_related("survey")
+    )
+    if send and in_sending_hours(now):
+        for invitation in invitations:
+            if invitation.sent_at is None:
+                with transaction.atomic():
+                    invitation_send(invitation, now=now, actor=actor)
+    return invitations
+
+
+def _audit_batch(actor: Actor, action: str, survey: Survey, changes: dict[str, Any]) -> None:
+    """One audit row about a batch of invitations (a row each would say nothing more)."""
+    audit_record(actor=actor, action=action, obj=survey, changes=changes)
 
 
 def _closes_text(invitation: Invitation, language: str) -> str:
@@ -344,21 +382,40 @@ def _check(
     return values, errors
 
 
+def _fields(value: checks.Value, now: dt.datetime) -> dict[str, Any]:
+    fields: dict[str, Any] = {"number": None, "text": "", "choices": [], "updated_at": now}
+    if isinstance(value, float):
+        fields["number"] = value
+    elif isinstance(value, list):
+        fields["choices"] = value
+    else:
+        fields["text"] = value
+    return fields
+
+
 def _write(
-    invitation: Invitation, values: Mapping[str, checks.Value | checks.Empty], now: dt.datetime
+    invitation: Invitation,
+    values: Mapping[str, checks.Value | checks.Empty],
+    now: dt.datetime,
+    *,
+    fresh: bool = False,
 ) -> None:
+    """Store ``values`` (an empty one deletes its answer). ``fresh``: the invitation has no
+    answers (they were just deleted), so they are inserted in one statement."""
+    if fresh:
+        Answer.objects.bulk_create(
+            Answer(invitation=invitation, question=q, **_fields(v, now))
+            for q, v in values.items()
+            if not isinstance(v, checks.Empty)
+        )
+        return
     for question, value in values.items():
         if isinstance(value, checks.Empty):
             Answer.objects.filter(invitation=invitation, question=question).delete()
             continue
-        fields: dict[str, Any] = {"number": None, "text": "", "choices": [], "updated_at": now}
-        if isinstance(value, float):
-            fields["number"] = value
-        elif isinstance(value, list):
-            fields["choices"] = value
-        else:
-            fields["text"] = value
-        Answer.objects.update_or_create(invitation=invitation, question=question, defaults=fields)
+        Answer.objects.update_or_create(
+            invitation=invitation, question=question, defaults=_fields(value, now)
+        )
 
 
 def _drop_hidden(invitation: Invitation, spec: sf.SurveySpec) -> None:
@@ -415,24 +472,29 @@ def invitation_submit(
     now = now or timezone.now()
     with transaction.atomic():
         _begin(invitation, now)
-        spec = spec_of(invitation)
-        _drop_hidden(invitation, spec)
-        missing = first_incomplete_page(invitation, spec)
-        if missing is not None:
-            raise AnswerRefused({"": str(missing)}, code="invalid")
-        updated = Invitation.objects.filter(pk=invitation.pk, submitted_at__isnull=True).update(
-            submitted_at=now
-        )
-        if not updated:  # pragma: no cover - _begin holds the row
-            raise AnswerRefused({"": "submitted"}, code="submitted")
-        invitation.submitted_at = now
-        audit_record(
-            actor=actor,
-            action="survey.submit",
-            obj=invitation,
-            changes={"survey": invitation.survey.slug, "version": invitation.version_id},
-        )
+        _complete(invitation, spec_of(invitation), now, actor)
     return invitation
+
+
+def _complete(invitation: Invitation, spec: sf.SurveySpec, now: dt.datetime, actor: Actor) -> None:
+    """Mark a begun (locked) invitation submitted, if every shown required question has its
+    answer."""
+    _drop_hidden(invitation, spec)
+    missing = first_incomplete_page(invitation, spec)
+    if missing is not None:
+        raise AnswerRefused({"": str(missing)}, code="invalid")
+    updated = Invitation.objects.filter(pk=invitation.pk, submitted_at__isnull=True).update(
+        submitted_at=now
+    )
+    if not updated:  # pragma: no cover - _begin holds the row
+        raise AnswerRefused({"": "submitted"}, code="submitted")
+    invitation.submitted_at = now
+    audit_record(
+        actor=actor,
+        action="survey.submit",
+        obj=invitation,
+        changes={"survey": spec.slug, "version": invitation.version_id},
+    )
 
 
 def answer_submit(
@@ -466,8 +528,9 @@ def answer_submit(
         if errors:
             raise AnswerRefused(errors, code="invalid")
         invitation.answers.all().delete()
-        _write(invitation, values, now)
-        return invitation_submit(invitation, now=now, actor=actor)
+        _write(invitation, values, now, fresh=True)
+        _complete(invitation, spec, now, actor)
+    return invitation
 
 
 # ---------------------------------------------------------------------------------------
@@ -475,9 +538,11 @@ def answer_submit(
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    from dateutil.relativedelta import relativedelta
-
-    return day + relativedelta(months=months)
+    """The same day ``months`` later (or earlier), the month's last day when it has fewer."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 def _survey_of(kind: str) -> Survey | None:

@@ -331,11 +331,10 @@ class _Loader:
                 page_ids.add(page_id)
             title = self.text(m.get("title"), _key(path, "title"), limit=200)
             questions: list[Question] = []
+            qnode_list = m.get("questions")
             qnodes = (
-                r.sequence(
-                    m.get("questions"), _key(path, "questions"), min_items=1, what="questions"
-                )  # type: ignore[arg-type]
-                if m.get("questions") is not None
+                r.sequence(qnode_list, _key(path, "questions"), min_items=1, what="questions")
+                if qnode_list is not None
                 else None
             )
             for j, qnode in enumerate(qnodes or ()):

@@ -44,3 +44,21 @@ def measure(row: Any, name: str) -> str:
     if name.startswith("rate_"):
         return rate(row.rate(name.removeprefix("rate_")))
     return grouped(row.counts.get(name, 0))
+
+
+@register.filter("share_of")
+def share_of(count: Any, whole: Any) -> str:
+    """A count's share of a whole as a percentage ("—" when either is hidden or zero)."""
+    if count is None or not whole:
+        return pgettext("no rate: nobody to convert", "—")
+    return format_percent(percent(count / whole, 1))
+
+
+@register.filter("decimal")
+def decimal(value: Any) -> str:
+    """A mean or a median: whole above 100 (grouped), else one decimal with a comma."""
+    if value is None:
+        return "—"
+    if abs(value) >= 100:
+        return grouped(round(value))
+    return f"{value:.1f}".replace(".", ",")

@@ -12,6 +12,7 @@ from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
 from yachay.demo.impact import demo_impact_load
+from yachay.demo.surveys import demo_surveys_load
 from yachay.programs.models import Program
 
 MAX_APPLICANTS = 1_000_000
@@ -92,8 +93,11 @@ class Command(BaseCommand):
             if options["applicants"]
             else None
         )
-        # Survey answers for the history call: baseline, and both arms of its lottery band at
-        # 3 and 6 months (the impact report's demo, /informes/impacto/).
+        surveys = demo_surveys_load(
+            calls=[result.call] + ([history.call] if history is not None else [])
+        )
+        # The history call's lottery band followed up at 3 and 6 months, both arms, from the
+        # baseline answers just recorded (the impact report's demo, /informes/impacto/).
         impact = demo_impact_load(call=history.call) if history is not None else None
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
@@ -136,6 +140,10 @@ class Command(BaseCommand):
                 f"({impact.answered.get('followup_3m', 0):,} at 3 months, "
                 f"{impact.answered.get('followup_6m', 0):,} at 6 months; /informes/impacto/)."
             )
+        self.stdout.write(
+            f"Surveys: {surveys.surveys} imported, {surveys.invited:,} invitations, "
+            f"{surveys.answered:,} answered (/informes/encuestas/)."
+        )
         self.stdout.write(
             f"Certificates: {len(certificates.certificates)} valid, "
             f"{1 if certificates.revoked else 0} revoked"

@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -188,32 +189,45 @@ def itt(
     Rows with a missing ``y`` (NaN) or covariate are left out (complete cases).
     """
     y_a, z_a, w_a, _d, s_a, k, dof = _prepare(y, z, strata, covariates)
-    n = len(y_a)
     cols = [z_a] if w_a is None else [z_a, *w_a.T]
     X = _demean(np.column_stack(cols), s_a, k)
     yt = _demean(y_a, s_a, k)
-    xtx = _cross(X, X)
-    if np.linalg.matrix_rank(xtx) < X.shape[1]:
-        raise NotEstimable("The covariates are collinear with the assignment.")
-    bread = np.linalg.inv(xtx)
-    beta = bread @ _cross(X, yt[:, None])[:, 0]
-    u = yt - np.einsum("ij,j->i", X, beta)
-    meat = _cross(X * (u**2)[:, None], X)
-    cov = bread @ meat @ bread * (n / dof)
+    beta, cov = _fit(X, X, yt, dof, "The covariates are collinear with the assignment.")
+    return _estimate(beta, cov, y_a, z_a, dof)
+
+
+def _fit(
+    Z: np.ndarray, X: np.ndarray, y: np.ndarray, dof: int, collinear: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(Z'X)^-1 Z'y`` and their HC1 covariance (least squares when Z is X)."""
+    zx = _cross(Z, X)
+    if np.linalg.matrix_rank(zx) < zx.shape[0]:
+        raise NotEstimable(collinear)
+    zx_inv = np.linalg.inv(zx)
+    beta = zx_inv @ _cross(Z, y[:, None])[:, 0]
+    u = y - np.einsum("ij,j->i", X, beta)
+    meat = _cross(Z * (u**2)[:, None], Z)
+    return beta, zx_inv @ meat @ zx_inv.T * (len(y) / dof)
+
+
+def _estimate(
+    beta: np.ndarray, cov: np.ndarray, y: np.ndarray, z: np.ndarray, dof: int, **extra: Any
+) -> Estimate:
     effect, se = float(beta[0]), math.sqrt(max(float(cov[0, 0]), 0.0))
     low, high = _interval(effect, se, dof)
-    n_t = int(z_a.sum())
+    n_t = int(z.sum())
     return Estimate(
         effect=effect,
         se=se,
         ci_low=low,
         ci_high=high,
-        n=n,
+        n=len(y),
         n_treatment=n_t,
-        n_control=n - n_t,
+        n_control=len(y) - n_t,
         dof=dof,
-        control_mean=float(y_a[z_a == 0].mean()),
-        treatment_mean=float(y_a[z_a == 1].mean()),
+        control_mean=float(y[z == 0].mean()),
+        treatment_mean=float(y[z == 1].mean()),
+        **extra,
     )
 
 
@@ -230,42 +244,15 @@ def iv(
     """
     y_a, z_a, w_a, d_a, s_a, k, dof = _prepare(y, z, strata, covariates, d)
     assert d_a is not None
-    n = len(y_a)
     Zm = _demean(np.column_stack([z_a] if w_a is None else [z_a, *w_a.T]), s_a, k)
     Xm = _demean(np.column_stack([d_a] if w_a is None else [d_a, *w_a.T]), s_a, k)
     yt = _demean(y_a, s_a, k)
-    zx = _cross(Zm, Xm)
-    if np.linalg.matrix_rank(zx) < zx.shape[0]:
-        raise NotEstimable("The lottery did not change take-up.")
-    zx_inv = np.linalg.inv(zx)
-    beta = zx_inv @ _cross(Zm, yt[:, None])[:, 0]
-    u = yt - np.einsum("ij,j->i", Xm, beta)
-    meat = _cross(Zm * (u**2)[:, None], Zm)
-    cov = zx_inv @ meat @ zx_inv.T * (n / dof)
+    beta, cov = _fit(Zm, Xm, yt, dof, "The lottery did not change take-up.")
     # First stage: d on z (and W), robust F = t^2 of z.
-    bread = np.linalg.inv(_cross(Zm, Zm))
-    pi = bread @ _cross(Zm, Xm[:, :1])[:, 0]
-    v = Xm[:, 0] - np.einsum("ij,j->i", Zm, pi)
-    fs_cov = bread @ _cross(Zm * (v**2)[:, None], Zm) @ bread * (n / dof)
+    pi, fs_cov = _fit(Zm, Zm, Xm[:, 0], dof, "The lottery did not change take-up.")
     fs_se = math.sqrt(max(float(fs_cov[0, 0]), 0.0))
     f_stat = float((pi[0] / fs_se) ** 2) if fs_se > 0 else math.inf
-    effect, se = float(beta[0]), math.sqrt(max(float(cov[0, 0]), 0.0))
-    low, high = _interval(effect, se, dof)
-    n_t = int(z_a.sum())
-    return Estimate(
-        effect=effect,
-        se=se,
-        ci_low=low,
-        ci_high=high,
-        n=n,
-        n_treatment=n_t,
-        n_control=n - n_t,
-        dof=dof,
-        control_mean=float(y_a[z_a == 0].mean()),
-        treatment_mean=float(y_a[z_a == 1].mean()),
-        first_stage=float(pi[0]),
-        first_stage_f=f_stat,
-    )
+    return _estimate(beta, cov, y_a, z_a, dof, first_stage=float(pi[0]), first_stage_f=f_stat)
 
 
 def balance(

@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import call_command
 
 from yachay.demo.history import CALL_SLUG
 from yachay.demo.impact import demo_impact_load
+from yachay.demo.tests.test_history import var_dir  # noqa: F401  (fixture)
 from yachay.impact import selectors
 from yachay.programs.models import Call
 from yachay.selection.models import SelectionRun
 from yachay.surveys.models import Answer, Invitation
 
 
-@pytest.fixture
-def var_dir(tmp_path: Path, settings: Any) -> Path:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
-
-
 @pytest.mark.django_db
-def test_load_demo_gives_the_history_a_band_with_answers_and_a_report(var_dir: Path) -> None:
+def test_load_demo_gives_the_history_a_band_with_answers_and_a_report(
+    var_dir: Path,  # noqa: F811
+) -> None:
     out = StringIO()
     call_command("load_demo", "--applicants", "900", stdout=out)
     assert "Impact:" in out.getvalue()

@@ -103,6 +103,19 @@ def _rate(flag: np.ndarray, base: np.ndarray, z: np.ndarray, strata: np.ndarray,
     )
 
 
+def baseline_covariates(base: np.ndarray | None) -> np.ndarray | None:
+    """The baseline answer as covariates, keeping everyone: a missing answer is filled with
+    the mean of the others and flagged by a second column (the usual practice in trials, so
+    that adjusting does not drop those who skipped the baseline). None without any answer."""
+    if base is None or not np.isfinite(base).any():
+        return None
+    missing = ~np.isfinite(base)
+    filled = np.where(missing, float(np.nanmean(base)), base)
+    if not missing.any():
+        return filled[:, None]
+    return np.column_stack([filled, missing.astype(float)])
+
+
 def _big_enough(e: estimate.Estimate, k: int) -> bool:
     return e.n_treatment >= k and e.n_control >= k
 
@@ -149,16 +162,16 @@ def build_report(
             if itt is not None and not _big_enough(itt, k):
                 itt, note = None, "small"
             if itt is not None:
-                base = baseline.get(key)
-                if base is not None and np.isfinite(base).any():
+                w = baseline_covariates(baseline.get(key))
+                if w is not None:
                     try:
-                        e = estimate.itt(y, z, strata, base[:, None])
+                        e = estimate.itt(y, z, strata, w)
                         itt_b = e if _big_enough(e, k) else None
                     except estimate.NotEstimable:
                         itt_b = None
                 if iv_applies:
                     try:
-                        e = estimate.iv(y, completed.astype(float), z, strata)
+                        e = estimate.iv(y, completed.astype(float), z, strata, w)
                         if not _big_enough(e, k):
                             note = "small"
                         elif (e.first_stage_f or 0) < estimate.WEAK_INSTRUMENT_F:

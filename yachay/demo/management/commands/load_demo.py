@@ -135,10 +135,9 @@ class Command(BaseCommand):
             )
         if impact is not None and impact.band:
             self.stdout.write(
-                f"Impact: {impact.baseline_answered:,} baseline answers; the lottery band of "
-                f"{impact.band:,} answered the follow-ups "
-                f"({impact.answered.get('followup_3m', 0):,} at 3 months, "
-                f"{impact.answered.get('followup_6m', 0):,} at 6 months; /informes/impacto/)."
+                f"Impact: the history's lottery band of {impact.band:,} (both arms) followed up: "
+                f"{impact.answered.get('followup_3m', 0):,} answered at 3 months, "
+                f"{impact.answered.get('followup_6m', 0):,} at 6 months (/informes/impacto/)."
             )
         self.stdout.write(
             f"Surveys: {surveys.surveys} imported, {surveys.invited:,} invitations, "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from yachay.impact.report import Report, build_report
 from yachay.intake.models import Application
 from yachay.selection.models import Offer, SelectionRun
 from yachay.surveys import selectors as surveys
-from yachay.surveys.models import Answer, Invitation
+from yachay.surveys.models import Answer, Invitation, Survey
 
 if TYPE_CHECKING:  # the stubs' name for a str or a lazy translation
     from django_stubs_ext import StrOrPromise
@@ -201,7 +202,10 @@ def _positions(application_ids: Sequence[int], found: np.ndarray) -> np.ndarray:
 def _rows(queryset: Any) -> list[tuple[Any, ...]]:
     """All rows of a ``values_list`` queryset through one cursor, without the ORM's per-row
     work (hundreds of thousands of answers: the difference is seconds)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (no such survey yet)
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -250,7 +254,7 @@ def survey_data(
         data.submitted[at[ok & done]] = True
     rows = _rows(
         Answer.objects.filter(
-            invitation__survey__kind=kind,
+            invitation__survey_id__in=list(Survey.objects.filter(kind=kind).values_list("pk")),
             invitation__submitted_at__isnull=False,
             question__in=questions,
         ).values_list("invitation__application_id", "question", "number", "text")
@@ -276,27 +280,40 @@ def application_matrix(
 ) -> dict[str, np.ndarray]:
     """The application data compared between arms, as numbers aligned with the ids (the
     applications of one call)."""
-    position = {a: k for k, a in enumerate(application_ids)}
     n = len(application_ids)
     out = {name: np.full(n, np.nan) for name in APPLICATION_FIELDS}
-    rows = Application.objects.filter(call_id=call_id).values_list(
-        "pk", "gender", "ubigeo", "birth_date", "digital_level", "woman_led", "segment"
+    rows = _rows(
+        Application.objects.filter(call_id=call_id).values_list(
+            "pk", "gender", "ubigeo", "birth_date", "digital_level", "woman_led", "segment"
+        )
     )
-    for pk, gender, code, born, digital, woman_led, segment in rows.iterator(chunk_size=10000):
-        k = position.get(pk)
-        if k is None:
-            continue
-        out["woman"][k] = 1.0 if gender == "female" else 0.0
-        out["outside_lima"][k] = (
-            1.0 if ubigeo.department_group(code or "") == ubigeo.REST_OF_PERU else 0.0
-        )
-        out["age"][k] = (
-            closes_on.year - born.year - ((closes_on.month, closes_on.day) < (born.month, born.day))
-        )
-        out["digital_level"][k] = np.nan if digital is None else float(digital)
-        out["woman_led"][k] = np.nan if woman_led is None else float(woman_led)
-        out["sme_owner"][k] = 1.0 if segment == "sme_owner" else 0.0
+    if not rows:
+        return out
+    pks, genders, codes, births, digital, woman_led, segments = zip(*rows, strict=True)
+    at = _positions(application_ids, np.fromiter(pks, dtype=np.int64, count=len(rows)))
+    ok = at >= 0
+    into = at[ok]
+
+    def put(name: str, values: list[float]) -> None:
+        out[name][into] = np.asarray(values, dtype=float)[ok]
+
+    put("woman", [1.0 if g == "female" else 0.0 for g in genders])
+    rest = ubigeo.REST_OF_PERU
+    put("outside_lima", [1.0 if ubigeo.department_group(c or "") == rest else 0.0 for c in codes])
+    put("age", [_age(born, closes_on) for born in births])
+    put("digital_level", [np.nan if d is None else float(d) for d in digital])
+    put("woman_led", [np.nan if w is None else float(w) for w in woman_led])
+    put("sme_owner", [1.0 if seg == "sme_owner" else 0.0 for seg in segments])
     return out
+
+
+def _age(born: dt.date | str | None, on: dt.date) -> float:
+    """Age in whole years on a day; a raw cursor gives SQLite's dates as ISO text."""
+    if born is None:
+        return np.nan
+    if isinstance(born, str):
+        born = dt.date.fromisoformat(born[:10])
+    return float(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
 
 
 def band_members_for_invitation(run: SelectionRun) -> list[int]:

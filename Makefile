@@ -10,7 +10,7 @@ WORKERS ?=
 # Links in emails and in the printed demo credentials point at the address served.
 export YACHAY_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports bench-transparency bench-privacy bench-engagement bench-engagement-send bench-risk clean
+.PHONY: install js run test test-postgres test-credentials test-browser lint typecheck check messages bench-intake bench-checkin bench-learning bench-demo bench-promotion bench-selection bench-assignment bench-import bench-certificate-pdf bench-certificates bench-verify bench-peak bench-learning-profile bench-export bench-reports bench-transparency bench-privacy bench-engagement bench-engagement-send bench-risk clean bench-impact
 
 # axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests.
 AXE := node_modules/axe-core/axe.min.js
@@ -142,6 +142,9 @@ bench-risk: install
 
 bench-engagement-send: install
 	$(BIN)/python bench/engagement_send_bench.py $(BENCH_ARGS)
+## The randomisation band of a 100,000-applicant run; the impact report on 20,000 respondents.
+bench-impact: install
+	$(BIN)/python bench/impact_bench.py $(BENCH_ARGS)
 
 bench-demo: install
 	$(BIN)/python bench/load_demo_bench.py $(BENCH_ARGS)

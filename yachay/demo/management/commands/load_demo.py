@@ -12,6 +12,7 @@ from yachay.demo.certificates import demo_certificates_load
 from yachay.demo.classroom import demo_classroom_load
 from yachay.demo.history import DEFAULT_APPLICANTS as HISTORY_APPLICANTS
 from yachay.demo.history import demo_history_load
+from yachay.demo.impact import demo_impact_load
 from yachay.demo.surveys import demo_surveys_load
 from yachay.engagement.services import risk_score, risk_train
 from yachay.programs.models import Program
@@ -97,6 +98,9 @@ class Command(BaseCommand):
         surveys = demo_surveys_load(
             calls=[result.call] + ([history.call] if history is not None else [])
         )
+        # The history call's lottery band followed up at 3 and 6 months, both arms, from the
+        # baseline answers just recorded (the impact report's demo, /informes/impacto/).
+        impact = demo_impact_load(call=history.call) if history is not None else None
         if classroom.learners:
             credentials["learner"] = classroom.learners[0].username
             demo.credentials_write(credentials)
@@ -142,6 +146,12 @@ class Command(BaseCommand):
             + (", in force" if risk_model.in_force else ", not in force: the simple rule is")
             + f"; {risk_scored.scored} learners scored (/programa/en-riesgo/)."
         )
+        if impact is not None and impact.band:
+            self.stdout.write(
+                f"Impact: the history's lottery band of {impact.band:,} (both arms) followed up: "
+                f"{impact.answered.get('followup_3m', 0):,} answered at 3 months, "
+                f"{impact.answered.get('followup_6m', 0):,} at 6 months (/informes/impacto/)."
+            )
         self.stdout.write(
             f"Surveys: {surveys.surveys} imported, {surveys.invited:,} invitations, "
             f"{surveys.answered:,} answered (/informes/encuestas/)."

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -568,12 +568,12 @@ def invitations_due(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) ->
     - baseline: every application received in the last ``YACHAY_SURVEYS_BASELINE_DAYS``;
     - end of course: every completed enrollment, and every placed one whose cohort ended in
       the last 60 days;
-    - follow-ups: every placed enrollment (not dropped) whose cohort ended 3 (6) months ago,
-      until 60 days after that.
+    - follow-ups: every placed enrollment (not dropped) of a call whose last cohort ended 3
+      (6) months ago, until 60 days after that, in the applicants' follow-up wording.
 
     Messages are made only outside quiet hours; invitations made inside them are sent by the
     first run after. Returns how many invitations were made per survey kind, and "sent"."""
-    from yachay.cohorts.models import Enrollment
+    from yachay.cohorts.models import Cohort, Enrollment
 
     now = now or timezone.now()
     today = now.astimezone(LIMA).date()
@@ -610,11 +610,21 @@ def invitations_due(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) ->
             pk__in=completed.values("application_id").union(ended.values("application_id"))
         ),
     )
+    # Follow-ups go to a call's learners together, 3 (6) months after its last cohort ended,
+    # in the applicants' follow-up wording: the day and the words the impact study uses for
+    # the applicants who were not admitted (impact.services.followups_invite), so the two
+    # arms of its lottery are asked the same way at the same time.
+    calls_end = Cohort.objects.values("call_id").annotate(end=Max("ends_on"))
     for kind, months in ((Survey.Kind.FOLLOWUP_3M, 3), (Survey.Kind.FOLLOWUP_6M, 6)):
         latest = _add_months(today, -months)  # ended on or before this day
         earliest = latest - dt.timedelta(days=60)
-        due = placed.filter(cohort__ends_on__lte=latest, cohort__ends_on__gte=earliest)
-        invite_all(kind, Application.objects.filter(pk__in=due.values("application_id")))
+        calls = calls_end.filter(end__lte=latest, end__gte=earliest).values("call_id")
+        due = placed.filter(cohort__call_id__in=calls)
+        invite_all(
+            kind,
+            Application.objects.filter(pk__in=due.values("application_id")),
+            wording=Invitation.Wording.APPLICANT_FOLLOWUP,
+        )
     made["sent"] = invitations_send(now=now, actor=actor)
     return made
 

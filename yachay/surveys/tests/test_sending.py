@@ -107,7 +107,28 @@ def test_the_periodic_job_invites_whoever_is_due_once(live: Live, surveys: Any) 
     wordings = set(
         Invitation.objects.filter(survey__kind="followup_3m").values_list("wording", flat=True)
     )
-    assert wordings == {"learner"}
+    # The words the impact study's control arm gets: both arms are asked the same way.
+    assert wordings == {"applicant_followup"}
+
+
+def test_a_calls_learners_are_followed_up_together_after_its_last_cohort(
+    live: Live, surveys: Any
+) -> None:
+    """A cohort that ended early does not bring its learners' follow-up forward: the call's
+    learners are asked together, 3 months after its last cohort ended, the day the impact
+    study asks the applicants who were not admitted."""
+    today = timezone.localdate()
+    early = live.enrollments[0].cohort
+    assert early is not None
+    cohorts = type(early).objects.filter(call_id=early.call_id)
+    cohorts.update(ends_on=today)
+    type(early).objects.filter(pk=early.pk).update(ends_on=today - dt.timedelta(days=30))
+    at_early = dt.datetime.combine(
+        services._add_months(today - dt.timedelta(days=30), 3), dt.time(10, 0), tzinfo=LIMA
+    )
+    assert services.invitations_due(now=at_early).get("followup_3m", 0) == 0
+    at_last = dt.datetime.combine(services._add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
+    assert services.invitations_due(now=at_last)["followup_3m"] == 4
 
 
 def test_a_completed_enrollment_is_invited_to_the_end_of_course_survey(

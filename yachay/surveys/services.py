@@ -169,17 +169,20 @@ def token_for(survey_id: int, application_id: int) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:32]
 
 
-def answer_url(invitation: Invitation) -> str:
-    token = token_for(invitation.survey_id, invitation.application_id)
+def _url(survey_id: int, application_id: int) -> str:
+    token = token_for(survey_id, application_id)
     return settings.YACHAY_SITE_URL.rstrip("/") + reverse("surveys:answer", args=[token])
+
+
+def answer_url(invitation: Invitation) -> str:
+    return _url(invitation.survey_id, invitation.application_id)
 
 
 def _link_for_message(message: Message) -> str:
     """engagement's LINK_MAKERS entry: the link of a survey's invitation message, made at the
     moment of sending (the message's occurrence is the survey's id)."""
-    survey_id = int(message.occurrence)
-    token = token_for(survey_id, message.application_id)
-    return settings.YACHAY_SITE_URL.rstrip("/") + reverse("surveys:answer", args=[token])
+    assert message.application_id is not None
+    return _url(int(message.occurrence), message.application_id)
 
 
 def in_sending_hours(now: dt.datetime) -> bool:

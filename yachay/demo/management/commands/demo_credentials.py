@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from yachay.accounts.models import User
 from yachay.accounts.services import login_link
@@ -13,6 +14,8 @@ from yachay.certificates.services import verification_url
 from yachay.demo import applicants as demo
 from yachay.demo.certificates import demo_credential_files
 from yachay.programs.models import Program
+from yachay.surveys.models import Invitation
+from yachay.surveys.services import answer_url
 
 # An applicant outside the demo's DNI range (the generator draws below 80,000,000),
 # so the first POST answers 201 and a second one 409 with the same reference.
@@ -88,6 +91,23 @@ class Command(BaseCommand):
                 f" with the email {learner.email})"
             )
             w(f"  Learning:    {site}/aprender/   Cohorts (staff): {site}/cohortes/")
+            # A survey not answered yet: the learner's own, else another applicant's (the demo
+            # answers most baselines itself).
+            open_ = (
+                Invitation.objects.filter(submitted_at__isnull=True)
+                .exclude(closes_at__lte=timezone.now())
+                .select_related("survey", "application")
+                .order_by("pk")
+            )
+            invitation = (
+                open_.filter(application__enrollment__user=learner).first() or open_.first()
+            )
+            if invitation is not None:
+                w(
+                    f"  survey       '{invitation.survey.slug}' of"
+                    f" {invitation.application.full_name}, a personal link (no sign-in):"
+                )
+                w(f"               {answer_url(invitation)}")
         holder = User.objects.filter(
             username=data.get("certificate_holder") or "", is_active=True
         ).first()

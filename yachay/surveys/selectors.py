@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.text import capfirst
 
@@ -168,7 +168,8 @@ def response_rates(
     applications: QuerySet[Any], by: str, *, k: int | None = None
 ) -> list[StageRates]:
     """For each survey kind (stage): invitations and submissions by group (``by``: gender,
-    place = Lima / other regions, segment) among ``applications``, as they may be shown:
+    place = Lima / other regions, segment) among ``applications`` (not counting, as invited,
+    people who objected to surveys and were therefore not asked), as they may be shown:
     ``None`` where suppression hides a number (each stage a two-way table group × answered /
     not answered, with its margins)."""
     from django.conf import settings
@@ -178,8 +179,14 @@ def response_rates(
 
     k = settings.YACHAY_SMALL_CELL_K if k is None else k
     labels = _group_labels(by)
+    # Someone who objected to surveys was not asked (engagement suppressed the message): not
+    # counted as invited-and-silent, unless they had answered before objecting.
+    objected = Objection.objects.filter(
+        email=Lower(OuterRef("application__email")), purpose=Objection.Purpose.SURVEYS
+    )
     rows = (
         Invitation.objects.filter(application__in=applications)
+        .exclude(Q(submitted_at__isnull=True) & Q(Exists(objected)))
         .annotate(group=_group_key(by))
         .values("survey__kind", "group")
         .annotate(invited=Count("id"), submitted=Count("id", filter=Q(submitted_at__isnull=False)))

@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 
 from yachay.accounts.models import User
+from yachay.core.models import Objection
 from yachay.intake.models import Application
 from yachay.surveys import services
-from yachay.surveys.models import Survey
+from yachay.surveys.models import Invitation, Survey
 from yachay.surveys.selectors import response_rates, results
 from yachay.surveys.tests.conftest import NOON, Live
 
@@ -95,6 +96,12 @@ def test_the_results_count_the_answers_of_submitted_invitations(answered: Any) -
     assert [(g.label, g.invited, g.submitted) for g in baseline.groups] == [
         ("Lima", 2, 1), ("Otras regiones", 2, 2),
     ]  # fmt: skip
+    # The one who did not answer objects to surveys (was never asked): not counted as silent.
+    silent = Invitation.objects.get(survey=survey, submitted_at__isnull=True).application
+    Application.objects.filter(pk=silent.pk).update(email="Ana.Callada@example.pe")
+    Objection.objects.create(email="ana.callada@example.pe", purpose=Objection.Purpose.SURVEYS)
+    baseline = next(s for s in response_rates(everyone, "place", k=1) if s.kind == "baseline")
+    assert (baseline.total.invited, baseline.total.submitted) == (3, 3)
 
 
 def test_bad_filters_are_refused_in_words(

@@ -24,7 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from yachay.accounts.http import AuthedHttpRequest
 from yachay.core.actors import Actor
@@ -322,6 +322,7 @@ def _risk_staff(request: AuthedHttpRequest) -> None:
 
 
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def risk_list(request: AuthedHttpRequest) -> HttpResponse:
     """This week's learners at risk in the user's scope, with reasons, a suggested action,
     and a form to record what was done."""
@@ -354,13 +355,15 @@ def risk_act(request: AuthedHttpRequest, enrollment_id: int) -> HttpResponse:
     message and what was typed (400); outside the user's scope: 403; unknown: 404."""
     enrollment = selectors.risk_enrollment_for_staff(request.user, enrollment_id)
     kind = request.POST.get("kind", "")
-    note = request.POST.get("note", "")
+    # A browser sends each line break as CR LF (and counts it as one character against the
+    # textarea's maxlength); a lone CR is a line break too.
+    note = request.POST.get("note", "").replace("\r\n", "\n").replace("\r", "\n")
     error = ""
     if kind not in RiskAction.Kind.values:
         error = _("Choose what you did: called, sent a message or offered help.")
     elif len(note) > services.NOTE_MAX:
         error = _("The note is too long: at most %(n)s characters.") % {"n": services.NOTE_MAX}
-    elif any(ord(c) < 32 and c not in "\r\n\t" for c in note):
+    elif any(ord(c) < 32 and c not in "\n\t" for c in note):
         error = _("The note has characters that cannot be stored; please type it again.")
     if error:
         response = render(
@@ -380,7 +383,7 @@ def risk_act(request: AuthedHttpRequest, enrollment_id: int) -> HttpResponse:
     _action, made = services.risk_action_record(
         enrollment=enrollment,
         kind=kind,
-        note=note.replace("\r\n", "\n"),
+        note=note,
         actor=Actor.of_user(request.user),
     )
     name = enrollment.application.listed_name
@@ -392,6 +395,7 @@ def risk_act(request: AuthedHttpRequest, enrollment_id: int) -> HttpResponse:
 
 
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def risk_model_card(request: AuthedHttpRequest) -> HttpResponse:
     """The model card: data, features and coefficients in words, evaluation, calibration,
     fairness, dates, the method in force and the limits. Program admins and coordinators."""

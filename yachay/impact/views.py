@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from yachay.accounts.http import AuthedHttpRequest
 from yachay.accounts.models import Role
@@ -53,6 +54,7 @@ def _run(run_id: int) -> SelectionRun:
 
 @personal_data
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def runs(request: AuthedHttpRequest) -> HttpResponse:
     """The published runs, each with a link to its report."""
     _may_read(request)
@@ -61,6 +63,7 @@ def runs(request: AuthedHttpRequest) -> HttpResponse:
 
 @personal_data
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def report(request: AuthedHttpRequest, run_id: int) -> HttpResponse:
     """One run's impact report: band, balance, attrition, ITT and 2SLS per outcome."""
     _may_read(request)
@@ -134,6 +137,7 @@ def _export_rows(run: SelectionRun) -> tuple[list[str], Iterator[list[Any]]]:
 
 
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def export(request: AuthedHttpRequest, run_id: int) -> HttpResponseBase:
     """The evaluator's export (CSV): one row per band member, pseudonymous; audited."""
     _may_read(request)

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from yachay.accounts.http import AuthedHttpRequest
 from yachay.core import charts, exports
@@ -109,6 +110,7 @@ def _question_chart(result: survey_selectors.QuestionResult) -> Any:
 
 @personal_data
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def surveys(request: AuthedHttpRequest) -> HttpResponse:
     """Response rates by stage and group; one survey's results question by question."""
     choice = _Choice(request)
@@ -164,6 +166,7 @@ def _table(name: str, choice: _Choice) -> tuple[list[str], list[list[Any]]]:
 
 
 @login_required(login_url=STAFF_LOGIN)
+@require_safe
 def download(request: AuthedHttpRequest, table: str, fmt: str) -> HttpResponseBase:
     """The response rates or one survey's results as CSV or XLSX (suppressed as on the page;
     audited)."""

@@ -3,6 +3,7 @@ forms (no JavaScript), answers saved as the person goes, and sent once."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -80,11 +81,15 @@ def _same_number(chosen: list[str], n: int) -> bool:
 
 
 def _plain_number(raw: str) -> str:
-    try:
-        number = float(raw)
-    except ValueError:
-        return raw  # what the person typed, kept as typed
+    """A stored number as a person writes it (3000, not 3000.0); anything else (what the
+    person typed and was refused: "1e3", "NaN", "inf") kept as typed."""
+    if not _DECIMAL.fullmatch(raw.strip()):
+        return raw
+    number = float(raw)
     return str(int(number)) if number == int(number) else f"{number:g}"
+
+
+_DECIMAL = re.compile(r"-?\d{1,15}(\.\d{1,15})?")
 
 
 def _posted(request: HttpRequest, spec: sf.SurveySpec, page: int) -> dict[str, Any]:
@@ -134,7 +139,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         requested = -1
     if requested not in pages:
         missing = services.first_incomplete_page(invitation, spec)
-        requested = missing if missing is not None and missing in pages else pages[0]
+        fallback = missing if missing is not None and missing in pages else pages[0]
+        if request.method == "POST":
+            # Answers for a page that is not shown now (an old tab after the skip logic
+            # changed, a tampered form): nothing is saved, nor blanked; the page to fill.
+            return redirect(f"{request.path}?p={fallback}")
+        requested = fallback
     page = requested
     if request.method == "POST":
         action = request.POST.get("action", "next")

@@ -347,3 +347,19 @@ def test_the_list_filters_by_band_and_shows_everyone_scored_on_request(
     _at_risk(live)
     assert c.get(url, {"banda": "alto"}).content.decode().count('class="card ') == 0
     assert c.get(url, {"banda": "medio"}).content.decode().count('class="card medium') == 4
+
+
+def test_a_note_typed_in_a_browser_keeps_its_line_breaks_and_counts_them_once(
+    live: Live, users: dict[str, User]
+) -> None:
+    """A browser sends line breaks as CR LF; an old one may send a lone CR. Both are line
+    breaks, counted once against the note's length (as the textarea's maxlength counts)."""
+    _at_risk(live)
+    lines = "\r\n".join(["línea de Ñusta"] * 33)  # 494 characters typed, 526 sent
+    c = _client(users["instructor"])
+    r = c.post(_act_url(live.enrollments[0]), {"kind": "call", "note": lines})
+    assert r.status_code == 302
+    r = c.post(_act_url(live.enrollments[1]), {"kind": "help", "note": "a\rb"})
+    assert r.status_code == 302
+    notes = sorted(RiskAction.objects.values_list("note", flat=True), key=len)
+    assert notes == ["a\nb", "\n".join(["línea de Ñusta"] * 33)]

@@ -53,7 +53,9 @@ def diff(value: Any, key: str = "") -> str:
 def std(value: Any) -> str:
     if value is None:
         return "—"
-    return formats.number_format(round(float(value), 2), decimal_pos=2, use_l10n=True)
+    v = round(float(value), 2) + 0.0  # no "-0,00"
+    text = formats.number_format(abs(v), decimal_pos=2, use_l10n=True)
+    return f"−{text}" if v < 0 else text  # the minus sign the effects tables use
 
 
 @register.filter("rate_of")

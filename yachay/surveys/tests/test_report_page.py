@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from yachay.accounts.models import User
-from yachay.core.models import Objection
+from yachay.core.models import AuditEvent, Objection
 from yachay.intake.models import Application
 from yachay.surveys import services
 from yachay.surveys.models import Invitation, Survey
@@ -132,6 +132,11 @@ def test_downloads_are_suppressed_the_same_and_scoped(
     text = _text(r)
     assert '"Sí","2"' not in text
     assert client.get(URL + "descargar/people.csv").status_code == 404
+    # Read-only pages answer GET and HEAD only (a DELETE does not download, nor audit).
+    exports = AuditEvent.objects.count()
+    assert client.delete(URL + "descargar/results.csv?survey=linea-base").status_code == 405
+    assert client.post(URL, {"survey": "linea-base"}).status_code == 405
+    assert AuditEvent.objects.count() == exports
     client.force_login(users["learner"])
     assert client.get(URL + "descargar/results.csv").status_code == 404
 

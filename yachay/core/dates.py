@@ -14,14 +14,21 @@ template filters ``day``, ``day_time``, ``long_date``, ``short_day``, ``hm`` and
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS
 
-__all__ = ["age_on", "date_range", "day", "day_time", "hm", "long_date", "short_day"]
+__all__ = ["add_months", "age_on", "date_range", "day", "day_time", "hm", "long_date", "short_day"]
 
 DASH = "\N{EN DASH}"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), the month's last day when it has fewer."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

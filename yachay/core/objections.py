@@ -16,6 +16,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+
 from yachay.core.models import Objection
 
 Purpose = Objection.Purpose
@@ -31,6 +34,12 @@ def objects_to(email: str, purpose: str) -> bool:
     if not address:
         return False
     return Objection.objects.filter(email=address, purpose=purpose).exists()
+
+
+def objected(email_path: str, purpose: str) -> Exists:
+    """For a queryset: whether the person whose address is at ``email_path`` (a lookup such
+    as ``"invitation__application__email"``) objected to ``purpose``, in the same query."""
+    return Exists(Objection.objects.filter(email=Lower(OuterRef(email_path)), purpose=purpose))
 
 
 def objecting(emails: Iterable[str], purpose: str) -> set[str]:

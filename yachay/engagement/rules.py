@@ -57,6 +57,11 @@ QUIET_FROM = dt.time(21, 0)
 QUIET_TO = dt.time(8, 0)
 
 
+def outside_quiet_hours(local: dt.time) -> bool:
+    """Is ``local`` (America/Lima) outside the quiet hours, when messages may be sent?"""
+    return QUIET_TO <= local < QUIET_FROM
+
+
 @dataclass(frozen=True)
 class Template:
     subject: str
@@ -87,7 +92,7 @@ class Rule:
 
     def in_window(self, local: dt.time) -> bool:
         """May this rule send at ``local`` (America/Lima)? Quiet hours hold unless exempt."""
-        if not self.quiet_hours_exempt and not (QUIET_TO <= local < QUIET_FROM):
+        if not self.quiet_hours_exempt and not outside_quiet_hours(local):
             return False
         return self.window_from <= local < self.window_to
 

@@ -7,7 +7,6 @@ is in, so that the invitation itself does not make the two arms answer different
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from yachay.cohorts.models import Cohort
 from yachay.core.actors import SYSTEM, Actor
+from yachay.core.dates import add_months
 from yachay.core.services import audit_record
 from yachay.impact import selectors
 from yachay.intake.models import Application
@@ -23,13 +23,6 @@ from yachay.selection.models import SelectionRun
 from yachay.surveys import selectors as survey_selectors
 from yachay.surveys import services as surveys
 from yachay.surveys.models import Invitation
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it has no such day)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def course_end(run: SelectionRun) -> dt.date:

@@ -9,11 +9,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Q, QuerySet
 from django.utils.text import capfirst
 
-from yachay.core.models import Objection
+from yachay.core.objections import Purpose, objected
 from yachay.surveys.models import Answer, Invitation
 
 Value = float | str | list[str]
@@ -181,12 +180,9 @@ def response_rates(
     labels = _group_labels(by)
     # Someone who objected to surveys was not asked (engagement suppressed the message): not
     # counted as invited-and-silent, unless they had answered before objecting.
-    objected = Objection.objects.filter(
-        email=Lower(OuterRef("application__email")), purpose=Objection.Purpose.SURVEYS
-    )
     rows = (
         Invitation.objects.filter(application__in=applications)
-        .exclude(Q(submitted_at__isnull=True) & Q(Exists(objected)))
+        .exclude(Q(submitted_at__isnull=True) & Q(objected("application__email", Purpose.SURVEYS)))
         .annotate(group=_group_key(by))
         .values("survey__kind", "group")
         .annotate(invited=Count("id"), submitted=Count("id", filter=Q(submitted_at__isnull=False)))
@@ -267,12 +263,7 @@ def results(
             invitation__application__in=applications,
         )
         # A person who objected to analyses (core.objections) is left out of the results.
-        .annotate(_address=Lower("invitation__application__email"))
-        .exclude(
-            _address__in=Objection.objects.filter(purpose=Objection.Purpose.ANALYTICS).values(
-                "email"
-            )
-        )
+        .exclude(objected("invitation__application__email", Purpose.ANALYTICS))
         .values_list("question", "number", "text", "choices")
         .iterator(chunk_size=5000)
     ):

@@ -14,7 +14,6 @@ submitted and writes nothing.
 from __future__ import annotations
 
 import base64
-import calendar
 import dataclasses
 import datetime as dt
 import logging
@@ -34,11 +33,12 @@ from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 
 from yachay.core.actors import SYSTEM, Actor
+from yachay.core.dates import add_months
 from yachay.core.objections import Purpose
 from yachay.core.services import audit_record
 from yachay.engagement import templating
 from yachay.engagement.models import Kind, Message
-from yachay.engagement.rules import QUIET_FROM, QUIET_TO
+from yachay.engagement.rules import outside_quiet_hours
 from yachay.engagement.services import LINK_PLACEHOLDER, message_make
 from yachay.intake.models import Application
 from yachay.learning.course_format import CourseError, CourseErrors
@@ -187,8 +187,7 @@ def _link_for_message(message: Message) -> str:
 
 def in_sending_hours(now: dt.datetime) -> bool:
     """Outside quiet hours (engagement's, America/Lima)?"""
-    local = now.astimezone(LIMA).time()
-    return QUIET_TO <= local < QUIET_FROM
+    return outside_quiet_hours(now.astimezone(LIMA).time())
 
 
 def invite(
@@ -540,14 +539,6 @@ def answer_submit(
 # who is due (the periodic job)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (or earlier), the month's last day when it has fewer."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
 def _survey_of(kind: str) -> Survey | None:
     return Survey.objects.filter(kind=kind).order_by("slug").first()
 
@@ -619,7 +610,7 @@ def invitations_due(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) ->
     # arms of its lottery are asked the same way at the same time.
     calls_end = Cohort.objects.values("call_id").annotate(end=Max("ends_on"))
     for kind, months in ((Survey.Kind.FOLLOWUP_3M, 3), (Survey.Kind.FOLLOWUP_6M, 6)):
-        latest = _add_months(today, -months)  # ended on or before this day
+        latest = add_months(today, -months)  # ended on or before this day
         earliest = latest - dt.timedelta(days=60)
         calls = calls_end.filter(end__lte=latest, end__gte=earliest).values("call_id")
         due = placed.filter(cohort__call_id__in=calls)

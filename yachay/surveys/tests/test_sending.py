@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yachay.core.actors import SYSTEM
+from yachay.core.dates import add_months
 from yachay.core.objections import Purpose
 from yachay.core.services import objection_record
 from yachay.engagement.models import Message
@@ -99,7 +100,7 @@ def test_the_periodic_job_invites_whoever_is_due_once(live: Live, surveys: Any) 
     again = services.invitations_due(now=at + dt.timedelta(minutes=30))
     assert again["baseline"] == 0 and again["sent"] == 0
     # The cohorts end today: the follow-ups are due 3 and 6 months later.
-    later = dt.datetime.combine(services._add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
+    later = dt.datetime.combine(add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
     made = services.invitations_due(now=later)
     assert made["followup_3m"] == 4 and made.get("followup_6m", 0) == 0
     assert made["end_of_course"] == 0  # ended more than 60 days before
@@ -124,10 +125,10 @@ def test_a_calls_learners_are_followed_up_together_after_its_last_cohort(
     cohorts.update(ends_on=today)
     type(early).objects.filter(pk=early.pk).update(ends_on=today - dt.timedelta(days=30))
     at_early = dt.datetime.combine(
-        services._add_months(today - dt.timedelta(days=30), 3), dt.time(10, 0), tzinfo=LIMA
+        add_months(today - dt.timedelta(days=30), 3), dt.time(10, 0), tzinfo=LIMA
     )
     assert services.invitations_due(now=at_early).get("followup_3m", 0) == 0
-    at_last = dt.datetime.combine(services._add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
+    at_last = dt.datetime.combine(add_months(today, 3), dt.time(10, 0), tzinfo=LIMA)
     assert services.invitations_due(now=at_last)["followup_3m"] == 4
 
 

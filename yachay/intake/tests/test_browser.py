@@ -272,6 +272,10 @@ def reference_shown(page: Page) -> str:
 
 
 def no_sideways_scroll(page: Page) -> None:
+    # Measured once the page and its stylesheets have loaded: right after a click that
+    # navigates, the new page may not be styled yet (its wide tables not yet in their
+    # scrolling boxes), and would measure wider than it is.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     size = page.viewport_size
     assert size is not None

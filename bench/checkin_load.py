@@ -454,10 +454,10 @@ def sign_in(users: Sequence[User], enrollments: Sequence[Enrollment]) -> list[Le
     holding what ``django.contrib.auth.login`` stores when a learner follows their sign-in
     link (user id, backend, session auth hash), and a CSRF secret for the cookie."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from yachay.core.sessions import SessionStore
 
     out = []
-    backend = "django.contrib.auth.backends.ModelBackend"
+    backend = "yachay.accounts.backends.ModelBackend"
     for i, (user, enrollment) in enumerate(zip(users, enrollments, strict=True)):
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)

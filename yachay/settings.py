@@ -221,8 +221,11 @@ LOGOUT_REDIRECT_URL = "/"
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user with compiled SQL (issue #17).
+    "yachay.accounts.backends.ModelBackend",
 ]
+# Django's database sessions, read with compiled SQL (issue #17).
+SESSION_ENGINE = "yachay.core.sessions"
 
 # Wrong passwords (staff sign-in and the admin's): after LIMIT failures within LOCKOUT minutes,
 # the account and the address are each refused for LOCKOUT minutes, whichever worker or host

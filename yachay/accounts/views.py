@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from yachay.accounts import services
+from yachay.accounts import backends, services
 from yachay.accounts.forms import (
     LoginLinkRequestForm,
     StaffLoginForm,
@@ -52,7 +52,7 @@ def login_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
     if user is None:
         return render(request, "accounts/login_link.html", {"invalid": True}, status=404)
     if request.method == "POST":
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=backends.PATH)
         return redirect(next_url or settings.YACHAY_LEARNER_HOME)
     return render(request, "accounts/login_link.html", {"user_to_login": user, "next": next_url})
 

@@ -23,6 +23,7 @@ from yachay.accounts.models import User
 from yachay.cohorts.models import Attendance, Cohort, Enrollment, Session
 from yachay.cohorts.selectors import AttendanceFigures, attendance_figures
 from yachay.cohorts.selectors import by_name as cohort_by_name
+from yachay.core.compiled import Compiled
 from yachay.core.memo import Memo
 from yachay.core.numbers import percent
 from yachay.learning import completion as rules_
@@ -70,21 +71,43 @@ def enrollment_track(enrollment: Enrollment) -> Track | None:
     return track_for_segment(application.segment, tracks)
 
 
-def _enrollment_tracks(user: User, **figures: Any) -> list[tuple[Enrollment, Track]]:
+def _taking_enrollments(user_id: int) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(user_id=user_id, status__in=TAKING).select_related(
+        "cohort__track", "application__call"
+    )
+
+
+# The enrollments of a learner, bare or with a page's figures (see :func:`lesson_figures`),
+# compiled to SQL once per process: building this query cost ten times running it.
+_ENROLLMENTS: dict[str | None, Compiled[Enrollment]] = {
+    None: Compiled(_taking_enrollments),
+    "lesson": Compiled(
+        lambda user_id, course_id, activity_id: _taking_enrollments(user_id).annotate(
+            **lesson_figures(course_id, activity_id)
+        )
+    ),
+    "quiz": Compiled(
+        lambda user_id, course_id, activity_id: _taking_enrollments(user_id).annotate(
+            **quiz_figures(course_id, activity_id)
+        )
+    ),
+}
+
+
+def _enrollment_tracks(
+    user: User, figures: str | None = None, **values: Any
+) -> list[tuple[Enrollment, Track]]:
     """The user's enrollments that may take courses, each with its track: one query (two for
-    an enrollment still waiting for a cohort). ``figures``: annotations (subqueries about the
-    user's progress a page shows, see :func:`lesson_figures`) read in the same round trip.
+    an enrollment still waiting for a cohort). ``figures`` (``"lesson"`` or ``"quiz"``, with
+    ``course_id`` and ``activity_id``): the user's progress a page shows (see
+    :func:`lesson_figures`, :func:`quiz_figures`), read in the same round trip.
 
     Preferred first: an enrollment still under way over a completed one, one with a cohort
     (attendance counts there) over one without, the newest over older ones.
     """
     if not user.is_authenticated:
         return []
-    enrollments = list(
-        Enrollment.objects.filter(user=user, status__in=TAKING)
-        .select_related("cohort__track", "application__call")
-        .annotate(**figures)
-    )
+    enrollments = _ENROLLMENTS[figures](user_id=user.pk, **values)
     enrollments.sort(
         key=lambda e: (e.status == Enrollment.Status.COMPLETED, e.cohort_id is None, -e.pk)
     )
@@ -216,34 +239,38 @@ def shape_of(course: Course) -> CourseShape | None:
     return shape
 
 
-def taking(user: User, shape: CourseShape, **figures: Any) -> Enrollment | None:
+def taking(
+    user: User, shape: CourseShape, figures: str | None = None, activity_id: str = ""
+) -> Enrollment | None:
     """:func:`may_take` for a course's shape: the enrollment through which the user takes the
-    course, with ``figures`` annotated; one query."""
-    pairs = _enrollment_tracks(user, **figures)
+    course, with the ``figures`` (``"lesson"`` or ``"quiz"``) of ``activity_id``; one
+    query."""
+    values = {"course_id": shape.course.pk, "activity_id": activity_id} if figures else {}
+    pairs = _enrollment_tracks(user, figures, **values)
     return next((e for e, track in pairs if track.pk in shape.track_ids), None)
 
 
-def lesson_figures(course: Course, activity_id: str) -> dict[str, Any]:
+def lesson_figures(course_id: int, activity_id: str) -> dict[str, Any]:
     """For :func:`taking`: when the learner finished this lesson (``lesson_done_at``)."""
     done = LessonProgress.objects.filter(
-        user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+        user_id=OuterRef("user_id"), course_id=course_id, activity_id=activity_id
     )
     return {"lesson_done_at": Subquery(done.values("completed_at")[:1])}
 
 
-def quiz_figures(course: Course, activity_id: str) -> dict[str, Any]:
+def quiz_figures(course_id: int, activity_id: str) -> dict[str, Any]:
     """For :func:`taking`: the learner's standing at this quiz (read by
     :func:`standing_of`)."""
     attempts = (
         QuizAttempt.objects.filter(
-            user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+            user_id=OuterRef("user_id"), course_id=course_id, activity_id=activity_id
         )
         .order_by()
         .values("user_id")
     )
     grants = (
         QuizAttemptGrant.objects.filter(
-            user_id=OuterRef("user_id"), course=course, activity_id=activity_id
+            user_id=OuterRef("user_id"), course_id=course_id, activity_id=activity_id
         )
         .order_by()
         .values("user_id")

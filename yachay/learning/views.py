@@ -62,19 +62,22 @@ def _user(request: HttpRequest) -> User:
 
 
 def _taking(
-    user: User, slug: str, activity_id: str | None = None, figures: Any = None
+    user: User, slug: str, activity_id: str | None = None, figures: str | None = None
 ) -> tuple[Course, Enrollment, Activity | None]:
     """The course (404 if unknown or not imported), the enrollment through which the user
     takes it (403 if none) and, given ``activity_id``, the activity of its current version
     (404 if none). The course and its activities come from the process
-    (:func:`selectors.course_shape`); the enrollment, with what ``figures(course, activity)``
-    annotates (the page's own progress figures), is one query."""
+    (:func:`selectors.course_shape`); the enrollment, with the activity's ``figures``
+    (``"lesson"`` or ``"quiz"``: the page's own progress figures), is one query."""
     shape = selectors.course_shape(slug)
     if shape is None:
         raise Http404
     activity = shape.activity(activity_id) if activity_id is not None else None
-    extra = figures(shape.course, activity) if figures is not None and activity else {}
-    enrollment = selectors.taking(user, shape, **extra)
+    if activity is None:
+        figures = None
+    enrollment = selectors.taking(
+        user, shape, figures, activity.activity_id if activity is not None else ""
+    )
     if enrollment is None:
         raise LearningRefused(
             "not_enrolled", _("You are not enrolled in a track that takes this course."), 403
@@ -82,14 +85,6 @@ def _taking(
     if activity_id is not None and activity is None:
         raise Http404(_("This course has no such activity."))
     return shape.course, enrollment, activity
-
-
-def _lesson_figures(course: Course, activity: Activity) -> dict[str, Any]:
-    return selectors.lesson_figures(course, activity.activity_id)
-
-
-def _quiz_figures(course: Course, activity: Activity) -> dict[str, Any]:
-    return selectors.quiz_figures(course, activity.activity_id)
 
 
 def _neighbours(course: Course, activity: Activity) -> tuple[Activity | None, Activity | None]:
@@ -170,7 +165,7 @@ def lesson_html(course: Course, activity: Activity) -> str:
 @require_http_methods(["GET", "POST"])
 def lesson(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
     user = _user(request)
-    course, enrollment, activity = _taking(user, slug, activity_id, _lesson_figures)
+    course, enrollment, activity = _taking(user, slug, activity_id, "lesson")
     assert activity is not None
     if activity.is_quiz:
         return redirect("learning:quiz", slug, activity.activity_id)
@@ -218,7 +213,7 @@ def _passed(standing: selectors.QuizStanding, pass_mark: int | None) -> bool:
 @require_http_methods(["GET", "POST"])
 def quiz(request: HttpRequest, slug: str, activity_id: str) -> HttpResponse:
     user = _user(request)
-    course, enrollment, activity = _taking(user, slug, activity_id, _quiz_figures)
+    course, enrollment, activity = _taking(user, slug, activity_id, "quiz")
     assert activity is not None
     if not activity.is_quiz:
         return redirect("learning:lesson", slug, activity.activity_id)
@@ -309,7 +304,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
     """The learner's latest attempt at the quiz: score, pass or not, and per question whether
     it was right, the feedback of what they chose and the explanation."""
     user = _user(request)
-    course, enrollment, activity = _taking(user, slug, activity_id, _quiz_figures)
+    course, enrollment, activity = _taking(user, slug, activity_id, "quiz")
     assert activity is not None
     if not activity.is_quiz:
         return redirect("learning:lesson", slug, activity.activity_id)

@@ -127,7 +127,11 @@ class Compiled(Generic[R]):
             sql != sql_b
             or slots != slots_b
             or set(placed.values()) != set(flat)
-            or any(a != b for i, (a, b) in enumerate(zip(params, params_b)) if i not in placed)
+            or any(
+                a != b
+                for i, (a, b) in enumerate(zip(params, params_b, strict=True))
+                if i not in placed
+            )
         ):
             return None  # a value did not reach the SQL as it was given: build each time
         select = compiler.select
@@ -225,7 +229,7 @@ class Compiled(Generic[R]):
         if plan.rows == "flat":
             return [row[0] for row in rows]
         if plan.rows == "dict":
-            return [dict(zip(plan.names, row)) for row in rows]
+            return [dict(zip(plan.names, row, strict=False)) for row in rows]
         assert plan.model is not None
         start, end = plan.fields
         out = []

@@ -331,6 +331,21 @@ def quiz_attempts(user: User, course: Course, activity_id: str) -> QuerySet[Quiz
     )
 
 
+_attempt_numbered = Compiled(
+    lambda user_id, course_id, activity_id, number: QuizAttempt.objects.filter(
+        user_id=user_id, course_id=course_id, activity_id=activity_id, number=number
+    )[:1]
+)
+
+
+def quiz_attempt(user: User, course: Course, activity_id: str, number: int) -> QuizAttempt | None:
+    """A learner's attempt number ``number`` at one quiz, or None: one query."""
+    found = _attempt_numbered(
+        user_id=user.pk, course_id=course.pk, activity_id=activity_id, number=number
+    )
+    return found[0] if found else None
+
+
 def quiz_for_display(activity: Activity, *, seed: str) -> list[dict[str, Any]]:
     """The questions of a quiz as a learner may see them: no correct flags, no answers, no
     feedback or explanations (those come with the attempt's results).
@@ -452,16 +467,64 @@ def _score(value: Any) -> Decimal:
     return Decimal(value).quantize(_TENTH)
 
 
-def quiz_best_scores(user: User, course: Course) -> dict[str, Decimal]:
-    """Best score of each quiz the learner took in this course, by quiz id: one query."""
-    return {
-        activity_id: _score(best)
-        for activity_id, best in QuizAttempt.objects.filter(user=user, course=course)
+_best_scores = Compiled(
+    lambda user_id, course_id: (
+        QuizAttempt.objects.filter(user_id=user_id, course_id=course_id)
         .order_by()
         .values("activity_id")
         .annotate(best=Max("score_percent"))
         .values_list("activity_id", "best")
+    )
+)
+
+
+def quiz_best_scores(user: User, course: Course) -> dict[str, Decimal]:
+    """Best score of each quiz the learner took in this course, by quiz id: one query."""
+    return {
+        activity_id: _score(best)
+        for activity_id, best in _best_scores(user_id=user.pk, course_id=course.pk)
     }
+
+
+#: The lessons a learner finished in a course: (activity id, when).
+lessons_done = Compiled(
+    lambda user_id, course_id: LessonProgress.objects.filter(
+        user_id=user_id, course_id=course_id
+    ).values_list("activity_id", "completed_at")
+)
+
+#: A learner's completion of a course: a list of none or one.
+completion_of = Compiled(
+    lambda user_id, course_id: Completion.objects.filter(user_id=user_id, course_id=course_id)[:1]
+)
+
+
+def _outline_attempts(user_id: int, course_id: int) -> QuerySet[QuizAttempt, dict[str, Any]]:
+    # The attempts granted beyond a quiz's limit ride along: a grant exists only for a quiz
+    # the learner has attempts at.
+    grants = (
+        QuizAttemptGrant.objects.filter(
+            user_id=user_id, course_id=course_id, activity_id=OuterRef("activity_id")
+        )
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        QuizAttempt.objects.filter(user_id=user_id, course_id=course_id)
+        .order_by()
+        .values("activity_id")
+        .annotate(
+            best=Max("score_percent"),
+            used=Count("id"),
+            last=Max("submitted_at"),
+            extra=Subquery(grants),
+        )
+    )
+
+
+_outline_attempts_compiled = Compiled(_outline_attempts)
 
 
 def quiz_extra_attempts(user: User, course: Course) -> dict[str, int]:
@@ -492,39 +555,16 @@ def learner_outline(user: User, course: Course) -> Outline | None:
     version = shape.version
     rules = version.completion_rules
     activities = shape.activities
-    done_lessons = dict(
-        LessonProgress.objects.filter(user=user, course=course).values_list(
-            "activity_id", "completed_at"
-        )
-    )
-    # The attempts granted beyond a quiz's limit ride along: a grant exists only for a quiz
-    # the learner has attempts at.
-    grants = (
-        QuizAttemptGrant.objects.filter(
-            user=user, course=course, activity_id=OuterRef("activity_id")
-        )
-        .order_by()
-        .values("activity_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+    done_lessons = dict(lessons_done(user_id=user.pk, course_id=course.pk))
     attempts = {
         row["activity_id"]: row
-        for row in QuizAttempt.objects.filter(user=user, course=course)
-        .order_by()
-        .values("activity_id")
-        .annotate(
-            best=Max("score_percent"),
-            used=Count("id"),
-            last=Max("submitted_at"),
-            extra=Subquery(grants),
-        )
+        for row in _outline_attempts_compiled(user_id=user.pk, course_id=course.pk)
     }
     for row in attempts.values():
         row["best"] = _score(row["best"])
     best = {key: row["best"] for key, row in attempts.items()}
     extra = {key: row["extra"] or 0 for key, row in attempts.items()}
-    completion = Completion.objects.filter(user=user, course=course).first()
+    completion = next(iter(completion_of(user_id=user.pk, course_id=course.pk)), None)
     modules: dict[str, OutlineModule] = {}
     states: list[ActivityState] = []
     for a in activities:
@@ -762,6 +802,20 @@ class LearnerCourse:
     next_session: Session | None
 
 
+def _cohort_sessions_query(cohort_ids: list[int], enrollment_ids: list[int]) -> QuerySet[Session]:
+    attended = Attendance.objects.filter(
+        session=OuterRef("pk"), enrollment_id__in=enrollment_ids, status__in=Attendance.ATTENDED
+    )
+    return (
+        Session.objects.filter(cohort_id__in=cohort_ids)
+        .annotate(attended=Exists(attended))
+        .order_by("starts_at", "pk")
+    )
+
+
+_cohort_sessions = Compiled(_cohort_sessions_query)
+
+
 def learner_courses(user: User, *, now: dt.datetime | None = None) -> list[LearnerCourse]:
     """Each course the user may take (as :func:`courses_for`), with the enrollment and track
     through which they take it (as :func:`may_take` picks it), their outline, what they still
@@ -781,14 +835,9 @@ def learner_courses(user: User, *, now: dt.datetime | None = None) -> list[Learn
     figures: dict[int, AttendanceFigures] = {}
     enrollment_ids = [e.pk for e, _t in pairs if e.cohort_id is not None]
     if enrollment_ids:
-        attended = Attendance.objects.filter(
-            session=OuterRef("pk"), enrollment_id__in=enrollment_ids, status__in=Attendance.ATTENDED
-        )
         counts: dict[int, list[int]] = {}
-        for session in (
-            Session.objects.filter(cohort_id__in={e.cohort_id for e, _t in pairs})
-            .annotate(attended=Exists(attended))
-            .order_by("starts_at", "pk")
+        for session in _cohort_sessions(
+            cohort_ids={e.cohort_id for e, _t in pairs}, enrollment_ids=enrollment_ids
         ):
             if session.ends_at > now:
                 upcoming.setdefault(session.cohort_id, session)
@@ -848,25 +897,36 @@ class QuizStanding:
         return max(self.allowed - self.used, 0) if self.allowed else None
 
 
-def quiz_standing(user: User, course: Course, activity: Activity) -> QuizStanding:
-    """Attempts used (numbered 1, 2, 3 with no gap), best score and attempts allowed at one
-    quiz: one query (the attempts granted ride along; a grant exists only for a quiz the
-    learner has attempts at)."""
+def _standing_query(
+    user_id: int, course_id: int, activity_id: str
+) -> QuerySet[QuizAttempt, dict[str, Any]]:
     grants = (
-        QuizAttemptGrant.objects.filter(user=user, course=course, activity_id=activity.activity_id)
+        QuizAttemptGrant.objects.filter(
+            user_id=user_id, course_id=course_id, activity_id=activity_id
+        )
         .order_by()
         .values("activity_id")
         .annotate(n=Count("id"))
         .values("n")
     )
-    row = (
-        QuizAttempt.objects.filter(user=user, course=course, activity_id=activity.activity_id)
+    return (
+        QuizAttempt.objects.filter(user_id=user_id, course_id=course_id, activity_id=activity_id)
         .order_by()
         .values("activity_id")
         .annotate(used=Max("number"), best=Max("score_percent"), extra=Subquery(grants))
-        .order_by("activity_id")
-        .first()
+        .order_by("activity_id")[:1]
     )
+
+
+_standing = Compiled(_standing_query)
+
+
+def quiz_standing(user: User, course: Course, activity: Activity) -> QuizStanding:
+    """Attempts used (numbered 1, 2, 3 with no gap), best score and attempts allowed at one
+    quiz: one query (the attempts granted ride along; a grant exists only for a quiz the
+    learner has attempts at)."""
+    found = _standing(user_id=user.pk, course_id=course.pk, activity_id=activity.activity_id)
+    row = found[0] if found else None
     if row is None:
         return QuizStanding(used=0, best=None, allowed=attempts_allowed(activity, 0))
     return QuizStanding(

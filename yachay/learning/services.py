@@ -29,6 +29,7 @@ from yachay.accounts.models import User
 from yachay.cohorts.models import Enrollment
 from yachay.cohorts.selectors import attendance_figures, cohorts_visible, roster_visible
 from yachay.core.actors import Actor
+from yachay.core.compiled import Compiled
 from yachay.core.services import audit_record
 from yachay.learning import completion as rules_
 from yachay.learning import course_format as cf
@@ -47,7 +48,9 @@ from yachay.learning.models import (
 )
 from yachay.learning.selectors import (
     CourseShape,
+    completion_of,
     enrollment_track,
+    lessons_done,
     may_take,
     quiz_best_scores,
     quiz_standing,
@@ -325,10 +328,21 @@ def _enrollment_or_refuse(user: User, course: Course) -> Enrollment:
     return enrollment
 
 
+_locked = Compiled(lambda pk: Enrollment.objects.select_for_update().filter(pk=pk))
+
+
 def _lock(enrollment: Enrollment) -> Enrollment:
     """The enrollment, locked until the end of the transaction: one learner's writes in a
     course happen one after another."""
-    return Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    found = _locked(pk=enrollment.pk)
+    if not found:
+        raise Enrollment.DoesNotExist
+    return found[0]
+
+
+_lessons_done = Compiled(
+    lambda user_id, course_id: LessonProgress.objects.filter(user_id=user_id, course_id=course_id)
+)
 
 
 def _current_activity(course: Course, activity_id: object, kinds: tuple[str, ...]) -> Activity:
@@ -373,7 +387,7 @@ def lesson_complete(
     activity = _current_activity(course, activity_id, (Activity.Kind.LESSON,))
     _lock(enrollment)
     # One read for both: whether this lesson is done already, and what completion needs.
-    done = {p.activity_id: p for p in LessonProgress.objects.filter(user=user, course=course)}
+    done = {p.activity_id: p for p in _lessons_done(user_id=user.pk, course_id=course.pk)}
     if activity.activity_id in done:
         return done[activity.activity_id]
     progress = LessonProgress.objects.create(
@@ -665,7 +679,7 @@ def _evaluate(
     ``done_lessons``: the learner's finished lessons when the caller has just read them.
     Without ``explain`` (a lesson or quiz just recorded, whose caller only needs a completion
     written when due) attendance is not counted while lessons or quizzes are still missing."""
-    existing = Completion.objects.filter(user=user, course=course).first()
+    existing = next(iter(completion_of(user_id=user.pk, course_id=course.pk)), None)
     if existing is not None:
         return CompletionStatus(complete=True, completion=existing)
     if course.current_version_id is None:
@@ -686,11 +700,7 @@ def _evaluate(
         ]
     rules = version.completion_rules
     if done_lessons is None:
-        done_lessons = set(
-            LessonProgress.objects.filter(user=user, course=course).values_list(
-                "activity_id", flat=True
-            )
-        )
+        done_lessons = {a for a, _when in lessons_done(user_id=user.pk, course_id=course.pk)}
     best = quiz_best_scores(user, course)
     counts_attendance = (
         rules.attendance_min_percent is not None and enrollment.cohort_id is not None

@@ -310,9 +310,7 @@ def quiz_result(request: HttpRequest, slug: str, activity_id: str) -> HttpRespon
         return redirect("learning:lesson", slug, activity.activity_id)
     standing = selectors.standing_of(enrollment, activity)
     attempt = (
-        selectors.quiz_attempts(user, course, activity.activity_id)
-        .filter(number=standing.used)
-        .first()
+        selectors.quiz_attempt(user, course, activity.activity_id, standing.used)
         if standing.used
         else None
     )

@@ -76,20 +76,26 @@ def test_model_rows_with_select_related_and_annotations_are_the_querysets(events
 
 def test_values_values_list_and_flat_rows(events):
     as_dicts = Compiled(
-        lambda action: AuditEvent.objects.filter(action=action)
-        .order_by("object_id")
-        .values("object_id")
-        .annotate(n=Count("id"))
+        lambda action: (
+            AuditEvent.objects.filter(action=action)
+            .order_by("object_id")
+            .values("object_id")
+            .annotate(n=Count("id"))
+        )
     )
     as_tuples = Compiled(
-        lambda action: AuditEvent.objects.filter(action=action)
-        .order_by("pk")
-        .values_list("object_id", "changes")
+        lambda action: (
+            AuditEvent.objects.filter(action=action)
+            .order_by("pk")
+            .values_list("object_id", "changes")
+        )
     )
     flat = Compiled(
-        lambda action: AuditEvent.objects.filter(action=action)
-        .order_by("pk")
-        .values_list("actor_label", flat=True)
+        lambda action: (
+            AuditEvent.objects.filter(action=action)
+            .order_by("pk")
+            .values_list("actor_label", flat=True)
+        )
     )
     for action in ("lesson_done", "quiz_sent", "none"):
         base = AuditEvent.objects.filter(action=action)
@@ -151,9 +157,9 @@ def test_a_constant_equal_to_a_stand_in_does_not_become_a_value(events, monkeypa
 
     # The first stand-in of round 0 is 20_000: a query with that constant in it.
     compiled = Compiled(
-        lambda actor_id: AuditEvent.objects.filter(
-            Q(actor_id=actor_id) | Q(pk=20_000)
-        ).order_by("pk")
+        lambda actor_id: AuditEvent.objects.filter(Q(actor_id=actor_id) | Q(pk=20_000)).order_by(
+            "pk"
+        )
     )
     assert module._STANDINS[int](0, 0) == 20_000
     got = compiled(actor_id=events[0].actor_id)

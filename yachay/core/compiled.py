@@ -61,7 +61,8 @@ _SEQUENCES = (list, tuple, set, frozenset)
 class _Plan:
     sql: str
     params: tuple[Any, ...]
-    slots: tuple[tuple[int, Hashable], ...]  # (position among the params, flat name)
+    # (position among the params, flat name, the type the backend wrapped the value in or None)
+    slots: tuple[tuple[int, Hashable, type | None], ...]
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
     rows: str  # "model", "dict", "tuple" or "flat"
     width: int | None  # the columns asked for, when the SQL selects more (to order by them)
@@ -122,7 +123,7 @@ class Compiled(Generic[R]):
         except EmptyResultSet:  # a stand-in ruled every row out: build each time
             return None
         (queryset, compiler, sql, params, slots), (_q, _c, sql_b, params_b, slots_b) = found
-        placed = dict(slots)
+        placed = {i: name for i, name, _wrap in slots}
         if (
             sql != sql_b
             or slots != slots_b
@@ -170,9 +171,11 @@ class Compiled(Generic[R]):
 
     def _placed(
         self, values: dict[str, Any], flat: dict[Hashable, Any], round_: int
-    ) -> tuple[QuerySet[Any, R], Any, str, list[Any], tuple[tuple[int, Hashable], ...]]:
+    ) -> tuple[QuerySet[Any, R], Any, str, list[Any], tuple[tuple[int, Hashable, Any], ...]]:
         """The queryset built with stand-ins, its compiler, SQL and parameters, and where
-        each stand-in sits: ((position, flat name), ...)."""
+        each stand-in sits: ((position, flat name, wrapper), ...). PostgreSQL's backend hands
+        an integer column's value over as psycopg's ``Int4`` (a subclass of ``int``): the
+        wrapper, applied to the real value again."""
         standin = {
             name: _STANDINS[type(value)](n, round_)
             for n, (name, value) in enumerate(sorted(flat.items(), key=lambda kv: str(kv[0])))
@@ -197,16 +200,16 @@ class Compiled(Generic[R]):
         sql, params = compiler.as_sql()
         by_standin = {v: name for name, v in standin.items()}
         slots = tuple(
-            (i, by_standin[p])
+            (i, by_standin[p], None if type(p) in _STANDINS else type(p))
             for i, p in enumerate(params)
-            if type(p) in _STANDINS and p in by_standin  # type() first: True == 1
+            if _standin_like(p) and p in by_standin
         )
         return queryset, compiler, sql, list(params), slots
 
     def _run(self, plan: _Plan, flat: dict[Hashable, Any]) -> list[Any]:
         params = list(plan.params)
-        for i, name in plan.slots:
-            params[i] = flat[name]
+        for i, name, wrap in plan.slots:
+            params[i] = flat[name] if wrap is None else wrap(flat[name])
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
@@ -241,3 +244,9 @@ class Compiled(Generic[R]):
                 setattr(obj, name, row[pos])
             out.append(obj)
         return out
+
+
+def _standin_like(param: Any) -> bool:
+    """An int or str, or a backend's subclass of one (psycopg's ``Int4``); never a bool
+    (``True == 1``)."""
+    return isinstance(param, int | str) and not isinstance(param, bool)

@@ -174,3 +174,21 @@ def test_prefetch_and_named_rows_are_refused(events):
         Compiled(lambda pk: User.objects.filter(pk=pk).prefetch_related("groups"))(pk=1)
     with pytest.raises(TypeError):
         Compiled(lambda pk: User.objects.filter(pk=pk).values_list("pk", named=True))(pk=1)
+
+
+def test_an_integer_columns_value_and_a_date_are_placed_as_the_backend_wraps_them():
+    """On PostgreSQL Django hands an integer column's value over as psycopg's Int4: the plan
+    must wrap the real value the same way, or the SQL falls back (slow) or mistypes."""
+    import datetime as dt
+
+    from yachay.programs.models import Program
+
+    for seats in (100, 20_000, 20_001, 25_000):
+        Program.objects.create(
+            name=f"P{seats}", slug=f"p{seats}", seats_target=seats,
+            starts_on=dt.date(2027, 1, 1), ends_on=dt.date(2027, 12, 31),
+        )  # fmt: skip
+    compiled = Compiled(lambda seats: Program.objects.filter(seats_target=seats))
+    for seats in (100, 20_000, 20_001, 25_000, 7):
+        assert [p.seats_target for p in compiled(seats=seats)] == ([seats] if seats != 7 else [])
+    assert all(plan is not None for plan in compiled._plans.values())  # compiled, not rebuilt

@@ -168,7 +168,11 @@ TEMPLATES = [
                 "yachay.core.context_processors.site",
             ],
             # Dates and percentages in one style on every page: no {% load %} needed.
-            "builtins": ["yachay.core.templatetags.yachay_format"],
+            "builtins": [
+                "yachay.core.templatetags.yachay_format",
+                # {% url %} with each address reversed once per process (issue #17).
+                "yachay.core.templatetags.yachay_urls",
+            ],
         },
     },
 ]

@@ -209,6 +209,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL
         "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
         "max_idle": 300,
     }
+# Prepared statements for the queries of the learner pages compiled once per process
+# (core.compiled, issue #17): PostgreSQL plans each of them once per connection instead of on
+# every run. Django's own queries bind on the client and are never prepared, whatever this
+# says. Behind a pooler in transaction mode that does not carry prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements), set DB_PREPARED_STATEMENTS=0.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2
 DATABASES["default"].setdefault("TEST", {})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

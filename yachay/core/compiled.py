@@ -25,6 +25,14 @@ all, which turns ``=`` into ``IS NULL``) runs the plain queryset, as does a quer
 stand-ins the backend changed (a ``contains`` wraps them in ``%``) or an empty list: slower,
 never wrong. Querysets with ``prefetch_related`` or ``values_list(named=True)`` are refused
 when first compiled.
+
+On PostgreSQL, when ``prepare_threshold`` is set in the database's OPTIONS (the settings set
+it, ``DB_PREPARED_STATEMENTS``), these queries are sent with server-side parameters and become
+prepared statements of the connection from their second run: PostgreSQL then skips planning
+them, which was most of its work (the learner's enrollment: 0.86 ms of PostgreSQL's CPU
+planned each time, 0.10 ms prepared). Django's own queries are not affected: its cursors bind
+on the client and psycopg never prepares those. The values a compiled query takes are
+numbers and texts compared with columns, so PostgreSQL always knows their types.
 """
 
 from __future__ import annotations
@@ -211,7 +219,7 @@ class Compiled(Generic[R]):
         for i, name, wrap in plan.slots:
             params[i] = flat[name] if wrap is None else wrap(flat[name])
         connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.width is not None:
@@ -250,3 +258,29 @@ def _standin_like(param: Any) -> bool:
     """An int or str, or a backend's subclass of one (psycopg's ``Int4``); never a bool
     (``True == 1``)."""
     return isinstance(param, int | str) and not isinstance(param, bool)
+
+
+def _cursor(connection: Any) -> Any:
+    """Django's cursor, or on PostgreSQL with ``prepare_threshold`` set, a cursor that binds on
+    the server (so psycopg prepares what it runs often), wrapped as Django wraps its own:
+    the query is logged and counted, and errors are Django's."""
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+        # As Django's create_cursor does: the time zone of the connection's readers.
+        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, raw)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)

@@ -44,6 +44,12 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.postgresql.base import (
+    TIMESTAMPTZ_OID,
+    CursorDebugWrapper,
+    ServerBindingCursor,
+)
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -52,6 +58,7 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
+from psycopg.pq import Format
 
 R = TypeVar("R")
 
@@ -260,6 +267,16 @@ def _standin_like(param: Any) -> bool:
     return isinstance(param, int | str) and not isinstance(param, bool)
 
 
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a query (``connection.queries``, the test suite's query counts) with its values
+    in, as Django logs the same query bound on the client: psycopg keeps no text of a
+    statement it ran prepared."""
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
+
+
 def _cursor(connection: Any) -> Any:
     """Django's cursor, or on PostgreSQL with ``prepare_threshold`` set, a cursor that binds on
     the server (so psycopg prepares what it runs often), wrapped as Django wraps its own:
@@ -269,10 +286,6 @@ def _cursor(connection: Any) -> Any:
         or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
     ):
         return connection.cursor()
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
@@ -282,5 +295,5 @@ def _cursor(connection: Any) -> Any:
         if connection.timezone != loader.timezone:
             register_tzloader(connection.timezone, raw)
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _PreparedDebugWrapper(raw, connection)
     return connection.make_cursor(raw)

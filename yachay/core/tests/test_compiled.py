@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import re
 from typing import Any
 
 import pytest
@@ -134,22 +132,9 @@ def test_the_same_queries_as_the_queryset(events):
         list(_by_actor(events[1].actor_id, "act-1"))
     with CaptureQueriesContext(connection) as ours:
         compiled(actor_id=events[1].actor_id, object_id="act-1")
-    assert len(ours.captured_queries) == len(plain.captured_queries) == 1
-    sent = ours.captured_queries[0]["sql"]
-    if "$1" in sent:
-        # PostgreSQL with prepared statements: bound on the server, so the log shows the
-        # statement with its placeholders; the ORM's, with the values in.
-        (plan,) = compiled._plans.values()
-        assert plan is not None
-        numbered = itertools.count(1)
-        assert sent == re.sub("%s", lambda _m: f"${next(numbered)}", plan.sql)
-        values = {"actor_id": events[1].actor_id, "object_id": "act-1"}
-        params = list(plan.params)
-        for i, name, _wrap in plan.slots:
-            params[i] = values[name]
-        assert plain.captured_queries[0]["sql"] == connection.ops.compose_sql(plan.sql, params)
-    else:
-        assert sent == plain.captured_queries[0]["sql"]
+    # Logged with its values in, as the ORM logs it (on PostgreSQL a prepared statement's
+    # text is composed for the log).
+    assert [q["sql"] for q in ours.captured_queries] == [q["sql"] for q in plain.captured_queries]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")

@@ -96,8 +96,7 @@ def _busy(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     else:
-        html = loader.get_template("503.html").render({"busy": True, "retry_minutes": 1})
-        response = HttpResponse(html, status=503)
+        response = HttpResponse(_busy_page(translation.get_language()), status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     # Not one "Service Unavailable" error line per shed request from django.request (the
@@ -105,6 +104,19 @@ def _busy(request: HttpRequest) -> HttpResponse:
     # to the load; the middleware logs a count instead.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+# The busy page by language, rendered once per process: it names nothing of the request, and
+# past capacity every shed request needs it (rendering it each time was most of a shed's cost).
+_pages: dict[str, str] = {}
+
+
+def _busy_page(language: str) -> str:
+    page = _pages.get(language)
+    if page is None:
+        page = loader.get_template("503.html").render({"busy": True, "retry_minutes": 1})
+        _pages[language] = page
+    return page
 
 
 class OverloadMiddleware:

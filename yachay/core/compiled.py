@@ -44,14 +44,14 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.backends.postgresql.base import (
+from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
     TIMESTAMPTZ_OID,
     CursorDebugWrapper,
     ServerBindingCursor,
 )
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models import Model, QuerySet
-from django.db.models.query import (
+from django.db.models.query import (  # type: ignore[attr-defined]
     FlatValuesListIterable,
     ModelIterable,
     ValuesIterable,
@@ -152,7 +152,7 @@ class Compiled(Generic[R]):
             return None  # a value did not reach the SQL as it was given: build each time
         select = compiler.select
         converters = compiler.get_converters([s[0] for s in select[0 : compiler.col_count]])
-        common = {
+        common: dict[str, Any] = {
             "sql": sql,
             "params": tuple(params),
             "slots": slots,
@@ -203,7 +203,7 @@ class Compiled(Generic[R]):
             )
             for name, value in values.items()
         }
-        queryset = self.build(**built)
+        queryset: Any = self.build(**built)
         if (
             queryset._iterable_class
             not in (ModelIterable, ValuesIterable, ValuesListIterable, FlatValuesListIterable)
@@ -272,7 +272,7 @@ class _PreparedDebugWrapper(CursorDebugWrapper):
     in, as Django logs the same query bound on the client: psycopg keeps no text of a
     statement it ran prepared."""
 
-    def execute(self, sql: str, params: Any = None) -> Any:
+    def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params)):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 

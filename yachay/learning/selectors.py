@@ -324,13 +324,6 @@ def course_asset(
     return CourseAsset.objects.filter(version_id=course.current_version_id, path=path).first()
 
 
-def quiz_attempts(user: User, course: Course, activity_id: str) -> QuerySet[QuizAttempt]:
-    """A learner's attempts at one quiz, first to last (all versions: ids are stable)."""
-    return QuizAttempt.objects.filter(user=user, course=course, activity_id=activity_id).order_by(
-        "number"
-    )
-
-
 _attempt_numbered = Compiled(
     lambda user_id, course_id, activity_id, number: QuizAttempt.objects.filter(
         user_id=user_id, course_id=course_id, activity_id=activity_id, number=number
@@ -842,7 +835,7 @@ def learner_courses(user: User, *, now: dt.datetime | None = None) -> list[Learn
             if session.ends_at > now:
                 upcoming.setdefault(session.cohort_id, session)
             held_total = counts.setdefault(session.cohort_id, [0, 0, 0])
-            held_total[0] += session.attended
+            held_total[0] += session.attended  # type: ignore[attr-defined]
             held_total[1] += session.starts_at <= now
             held_total[2] += 1
         figures = {cid: AttendanceFigures(*n) for cid, n in counts.items()}

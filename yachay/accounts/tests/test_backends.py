@@ -43,7 +43,7 @@ def test_the_migration_renames_the_backend_of_live_sessions_only():
         pass
 
     editor = Editor()
-    editor.connection = connection  # type: ignore[attr-defined]
+    editor.connection = connection
     migration.rename(migration.OLD, migration.NEW)(apps, editor)
     assert SessionStore(old.session_key).load()[BACKEND_SESSION_KEY] == backends.PATH
     assert SessionStore(other.session_key).load()[BACKEND_SESSION_KEY].startswith("axes.")

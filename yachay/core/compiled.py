@@ -121,7 +121,8 @@ class Compiled(Generic[R]):
         if flat is None:
             return list(self.build(**values))
         connection = connections[self.using]
-        key = (connection.alias, connection.vendor, tuple(sorted(map(str, flat))))
+        shape = tuple(sorted((str(name), type(v).__name__) for name, v in flat.items()))
+        key = (connection.alias, connection.vendor, shape)
         try:
             plan = self._plans[key]
         except KeyError:

@@ -216,3 +216,10 @@ def test_an_integer_columns_value_and_a_date_are_placed_as_the_backend_wraps_the
     for seats in (100, 20_000, 20_001, 25_000, 7):
         assert [p.seats_target for p in compiled(seats=seats)] == ([seats] if seats != 7 else [])
     assert all(plan is not None for plan in compiled._plans.values())  # compiled, not rebuilt
+
+
+def test_a_value_of_another_type_gets_its_own_plan(events):
+    compiled = Compiled(lambda object_id: AuditEvent.objects.filter(object_id=object_id))
+    assert len(compiled(object_id="act-1")) == 2
+    assert compiled(object_id=7) == []  # an int for a text column: the ORM's answer, no rows
+    assert len(compiled._plans) == 2

@@ -454,6 +454,7 @@ def sign_in(users: Sequence[User], enrollments: Sequence[Enrollment]) -> list[Le
     holding what ``django.contrib.auth.login`` stores when a learner follows their sign-in
     link (user id, backend, session auth hash), and a CSRF secret for the cookie."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
     from yachay.core.sessions import SessionStore
 
     out = []

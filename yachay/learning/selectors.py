@@ -520,17 +520,6 @@ def _outline_attempts(user_id: int, course_id: int) -> QuerySet[QuizAttempt, dic
 _outline_attempts_compiled = Compiled(_outline_attempts)
 
 
-def quiz_extra_attempts(user: User, course: Course) -> dict[str, int]:
-    """Attempts granted beyond each quiz's ``max_attempts``, by quiz id: one query."""
-    return dict(
-        QuizAttemptGrant.objects.filter(user=user, course=course)
-        .order_by()
-        .values("activity_id")
-        .annotate(n=Count("id"))
-        .values_list("activity_id", "n")
-    )
-
-
 def attempts_allowed(activity: Activity, extra: int) -> int:
     """How many attempts a learner may make at a quiz: 0 for no limit, else ``max_attempts``
     plus the attempts granted to them."""
